@@ -1,0 +1,37 @@
+/**
+ * What a command needs from its process: where to write, whether colour is wanted, the environment.
+ * Commands never touch `process.stdout`/`process.env` directly, so tests run them in-process.
+ */
+export interface CliIO {
+  /** Results. */
+  stdout(text: string): void
+  /** Diagnostics. */
+  stderr(text: string): void
+  /** Colour is allowed: stdout is a TTY and NO_COLOR is unset. */
+  color: boolean
+  env: Record<string, string | undefined>
+}
+
+/** The IO of the running process. */
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => { process.stdout.write(text) },
+    stderr: (text) => { process.stderr.write(text) },
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    env: process.env,
+  }
+}
+
+/** An IO that records everything, for tests. */
+export function memoryIO(env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {
+  let out = ''
+  let err = ''
+  return {
+    stdout: (text) => { out += text },
+    stderr: (text) => { err += text },
+    color: false,
+    env,
+    out: () => out,
+    err: () => err,
+  }
+}
