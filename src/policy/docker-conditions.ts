@@ -1,0 +1,145 @@
+/**
+ * §9 conditions: `container` and `volume`, evaluated on what dockerd will actually do, read once
+ * per request from the body by the Docker readers.
+ *
+ * Endpoints (method POST, normalised path):
+ *   /containers/create                      → container create
+ *   /containers/{id}/exec                   → exec create (privileged, capabilities only)
+ *   /containers/{id}/start with API < 1.24  → the body is applied as a host configuration
+ *   /volumes/create                         → volume create
+ * Anywhere else a container or volume condition does not hold.
+ */
+import type { CheckedGlob, ContainerCondition, VolumeCondition } from './checked.js'
+import type { Why } from './conditions.js'
+import { hostPathCandidates, readContainerCreate, readExecCreate, readLegacyStart, readVolumeCreate } from './docker/index.js'
+import type { ContainerFacts, VolumeFacts } from './docker/index.js'
+import type { PreparedRequest } from './prepare.js'
+import type { EvalEnv } from './types.js'
+
+type Endpoint = 'container-create' | 'exec-create' | 'legacy-start' | 'volume-create' | undefined
+
+const EXEC = /^\/containers\/[^/]+\/exec$/
+const START = /^\/containers\/[^/]+\/start$/
+
+export function endpointOf(req: PreparedRequest): Endpoint {
+  if (req.method !== 'POST') return undefined
+  if (req.path === '/containers/create') return 'container-create'
+  if (req.path === '/volumes/create') return 'volume-create'
+  if (EXEC.test(req.path)) return 'exec-create'
+  if (START.test(req.path) && req.version !== null && versionLess(req.version, '1.24')) return 'legacy-start'
+  return undefined
+}
+
+/** Go moby `versions.LessThan`: dotted numeric compare, missing or non-numeric parts are 0. */
+export function versionLess(a: string, b: string): boolean {
+  const pa = a.split('.')
+  const pb = b.split('.')
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = Number.parseInt(pa[i] ?? '0', 10) || 0
+    const y = Number.parseInt(pb[i] ?? '0', 10) || 0
+    if (x !== y) return x < y
+  }
+  return false
+}
+
+/** The facts of a container endpoint's body; undefined when there is no evidence (no or invalid body). */
+export function containerFacts(req: PreparedRequest): ContainerFacts | undefined {
+  const endpoint = endpointOf(req)
+  if (endpoint !== 'container-create' && endpoint !== 'exec-create' && endpoint !== 'legacy-start') return undefined
+  return memo(req, 'container', () => {
+    const body = req.body()
+    if (body.kind !== 'json') return undefined
+    if (endpoint === 'container-create') return readContainerCreate(body.root)
+    if (endpoint === 'exec-create') return readExecCreate(body.root)
+    return readLegacyStart(body.root)
+  })
+}
+
+export function volumeFacts(req: PreparedRequest): VolumeFacts | undefined {
+  if (endpointOf(req) !== 'volume-create') return undefined
+  return memo(req, 'volume', () => {
+    const body = req.body()
+    return body.kind === 'json' ? readVolumeCreate(body.root) : undefined
+  })
+}
+
+export function containerHolds(c: ContainerCondition, req: PreparedRequest, lenient: boolean, env: EvalEnv, why: Why): boolean {
+  const endpoint = endpointOf(req)
+  if (endpoint !== 'container-create' && endpoint !== 'exec-create' && endpoint !== 'legacy-start') {
+    return no(why, 'container conditions hold only on container create, exec create and a pre-1.24 start')
+  }
+  // Keys with no meaning on this endpoint never hold, with or without evidence.
+  if (endpoint === 'exec-create' && (c.hostMounts || c.images || c.hostNamespaces || c.devices !== undefined || c.securityOpts)) {
+    return no(why, 'exec create carries only privileged and capabilities')
+  }
+  if (endpoint === 'legacy-start' && c.images) return no(why, 'a start body carries no image')
+  const facts = containerFacts(req)
+  if (!facts) return lenient || no(why, `the ${endpoint} request has no JSON body (no evidence)`)
+
+  if (c.privileged !== undefined && facts.privileged !== c.privileged) {
+    return no(why, `container is ${facts.privileged ? '' : 'not '}privileged`)
+  }
+  if (c.hostMounts) {
+    const mounts = expand(facts.hostMounts, env)
+    if (!mounts.some((m) => anyGlob(c.hostMounts as CheckedGlob[], m))) return no(why, `host mounts [${facts.hostMounts.join(', ')}] match no host_mounts glob`)
+  }
+  if (c.capabilities) {
+    const wanted = c.capabilities
+    const all = facts.capabilities.includes('ALL')
+    if (!(all || facts.capabilities.some((cap) => wanted.includes(cap)))) return no(why, `capabilities [${facts.capabilities.join(', ')}] include none of [${wanted.join(', ')}]`)
+  }
+  if (c.hostNamespaces) {
+    const wanted = c.hostNamespaces
+    if (!facts.hostNamespaces.some((n) => wanted.includes(n))) return no(why, `host namespaces [${facts.hostNamespaces.join(', ')}] include none of [${wanted.join(', ')}]`)
+  }
+  if (c.devices !== undefined) {
+    const d = c.devices
+    const holds = typeof d === 'boolean'
+      ? facts.devices.present === d
+      : facts.privileged || expand(facts.devices.hostPaths, env).some((p) => anyGlob(d, p))
+    if (!holds) return no(why, `devices [${facts.devices.hostPaths.join(', ')}] do not match`)
+  }
+  if (c.securityOpts) {
+    const globs = c.securityOpts
+    if (!facts.securityOpts.some((o) => anyGlob(globs, o))) return no(why, `security options [${facts.securityOpts.join(', ')}] match none`)
+  }
+  if (c.images) {
+    const image = facts.image
+    if (image === undefined || !anyGlob(c.images, image)) return no(why, `image ${image ?? '(none)'} matches no images glob`)
+  }
+  return true
+}
+
+export function volumeHolds(c: VolumeCondition, req: PreparedRequest, lenient: boolean, env: EvalEnv, why: Why): boolean {
+  if (endpointOf(req) !== 'volume-create') return no(why, 'volume conditions hold only on POST /volumes/create')
+  const facts = volumeFacts(req)
+  if (!facts) return lenient || no(why, 'the volume create request has no JSON body (no evidence)')
+  if (c.drivers && !anyGlob(c.drivers, facts.driver)) return no(why, `driver ${facts.driver} matches no drivers glob`)
+  if (c.hostMounts) {
+    const mounts = expand(facts.hostMounts, env)
+    if (!mounts.some((m) => anyGlob(c.hostMounts as CheckedGlob[], m))) return no(why, `volume host mounts [${facts.hostMounts.join(', ')}] match no host_mounts glob`)
+  }
+  return true
+}
+
+function expand(paths: string[], env: EvalEnv): string[] {
+  const realpath = env.realpath
+  if (!realpath) return paths
+  return paths.flatMap((p) => hostPathCandidates(p, realpath))
+}
+
+function anyGlob(globs: CheckedGlob[], subject: string): boolean {
+  return globs.some((g) => g.test(subject))
+}
+
+function no(why: Why, reason: string): false {
+  why?.push(reason)
+  return false
+}
+
+function memo<T>(req: PreparedRequest, key: string, make: () => T): T {
+  if (req.memo.has(key)) return req.memo.get(key) as T
+  const value = make()
+  req.memo.set(key, value)
+  return value
+}

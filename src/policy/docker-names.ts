@@ -1,0 +1,25 @@
+/** Docker names as policies write them: capabilities and security options. */
+
+/** Linux capabilities without the `CAP_` prefix (moby `oci/caps`, capability(7)). */
+export const CAPABILITIES = [
+  'AUDIT_CONTROL', 'AUDIT_READ', 'AUDIT_WRITE', 'BLOCK_SUSPEND', 'BPF', 'CHECKPOINT_RESTORE', 'CHOWN',
+  'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'IPC_LOCK', 'IPC_OWNER', 'KILL', 'LEASE',
+  'LINUX_IMMUTABLE', 'MAC_ADMIN', 'MAC_OVERRIDE', 'MKNOD', 'NET_ADMIN', 'NET_BIND_SERVICE',
+  'NET_BROADCAST', 'NET_RAW', 'PERFMON', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_ADMIN',
+  'SYS_BOOT', 'SYS_CHROOT', 'SYS_MODULE', 'SYS_NICE', 'SYS_PACCT', 'SYS_PTRACE', 'SYS_RAWIO',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'SYSLOG', 'WAKE_ALARM',
+]
+
+/** `cap_sys_admin` → `SYS_ADMIN`, as dockerd reads CapAdd. */
+export function normalizeCapabilityName(name: string): string {
+  const upper = name.trim().toUpperCase()
+  return upper.startsWith('CAP_') ? upper.slice(4) : upper
+}
+
+/** `seccomp:unconfined` → `seccomp=unconfined` (dockerd accepts `:` for `=`). */
+export function normalizeSecurityOpt(opt: string): string {
+  const eq = opt.indexOf('=')
+  const colon = opt.indexOf(':')
+  if (colon >= 0 && (eq < 0 || colon < eq)) return `${opt.slice(0, colon)}=${opt.slice(colon + 1)}`
+  return opt
+}

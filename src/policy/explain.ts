@@ -1,0 +1,48 @@
+/** `eval --explain`: for each rule of the phase, whether it applied and why not; and what the body said. */
+import type { CompiledPolicySet } from './compile.js'
+import { containerFacts, endpointOf, volumeFacts } from './docker-conditions.js'
+import { decide, ruleApplies } from './evaluate.js'
+import { prepareRequest, requestView } from './prepare.js'
+import type { Decision, EvalEnv, Phase, RequestInput, RequestView, SourceRef } from './types.js'
+
+export interface RuleTrace {
+  rule: string
+  effect: 'allow' | 'deny'
+  source: SourceRef
+  applied: boolean
+  /** Why it did not apply (empty when it applied). */
+  why: string[]
+}
+
+export interface Explanation {
+  decision: Decision
+  request: RequestView
+  rejected: string | null
+  body: 'none' | 'invalid' | 'json'
+  /** What the Docker readers extracted, on the endpoints that have them. */
+  extracted: Record<string, unknown> | null
+  rules: RuleTrace[]
+}
+
+export function explain(set: CompiledPolicySet, input: RequestInput, phase: Phase, env: EvalEnv = {}): Explanation {
+  const req = prepareRequest(input)
+  const decision = decide(set, req, phase, env)
+  const rules: RuleTrace[] = []
+  if (req.rejected === undefined) {
+    for (const rule of set.index[phase].rules) {
+      const why: string[] = []
+      const applied = ruleApplies(rule, req, env, why)
+      rules.push({ rule: rule.id, effect: rule.effect, source: { file: rule.source.file, line: rule.source.line }, applied, why })
+    }
+  }
+  const endpoint = req.rejected === undefined ? endpointOf(req) : undefined
+  const facts = endpoint === 'volume-create' ? volumeFacts(req) : endpoint ? containerFacts(req) : undefined
+  return {
+    decision,
+    request: requestView(req),
+    rejected: req.rejected ?? null,
+    body: req.body().kind,
+    extracted: endpoint ? { endpoint, ...(facts ?? { evidence: 'none: no JSON body' }) } : null,
+    rules,
+  }
+}

@@ -1,0 +1,12 @@
+/** The policy engine's public surface: parse → validate → compile → evaluate. Pure: no I/O. */
+export { compileSources } from './compile-set.js'
+export type { CompileResult } from './compile-set.js'
+export type { CompiledPolicySet } from './compile.js'
+export { evaluate } from './evaluate.js'
+export { explain } from './explain.js'
+export type { Explanation, RuleTrace } from './explain.js'
+export { ERROR_CODES, errorToJson, formatError, sortErrors } from './errors.js'
+export type { PolicyError, PolicyErrorCode } from './errors.js'
+export { normalizeUri } from './normalize-uri.js'
+export { prepareRequest, requestView } from './prepare.js'
+export type { Decision, EvalEnv, Phase, PolicySourceFile, RequestInput, RequestView, SourceRef } from './types.js'
