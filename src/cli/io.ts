@@ -10,6 +10,8 @@ export interface CliIO {
   /** Colour is allowed: stdout is a TTY and NO_COLOR is unset. */
   color: boolean
   env: Record<string, string | undefined>
+  /** All of standard input, for `-` arguments. */
+  stdin(): Promise<string>
 }
 
 /** The IO of the running process. */
@@ -19,11 +21,16 @@ export function processIO(): CliIO {
     stderr: (text) => { process.stderr.write(text) },
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
+    stdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
   }
 }
 
 /** An IO that records everything, for tests. */
-export function memoryIO(env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {
+export function memoryIO(env: Record<string, string | undefined> = {}, input = ''): CliIO & { out: () => string; err: () => string } {
   let out = ''
   let err = ''
   return {
@@ -31,6 +38,7 @@ export function memoryIO(env: Record<string, string | undefined> = {}): CliIO & 
     stderr: (text) => { err += text },
     color: false,
     env,
+    stdin: async () => input,
     out: () => out,
     err: () => err,
   }

@@ -32,9 +32,17 @@ const ALIASES: Record<string, string> = { method: 'methods', path: 'paths', user
 
 type Mapping = Record<string, unknown>
 
+/** What validation needs to know about where the set comes from. */
+export interface ValidateOptions {
+  /** The policy directory's real path, substituted for `{policies}` in host_mounts globs. */
+  policyDir?: string | undefined
+}
+
+export const POLICY_DIR_TOKEN = '{policies}'
+
 class FileChecker {
   readonly errors: PolicyError[] = []
-  constructor(readonly name: string, readonly parsed: ParsedYaml) {}
+  constructor(readonly name: string, readonly parsed: ParsedYaml, readonly options: ValidateOptions) {}
 
   at(path: string, which: 'key' | 'value', code: PolicyErrorCode, message: string): void {
     const pos = which === 'key' ? this.parsed.keyAt(path) : this.parsed.valueAt(path)
@@ -116,8 +124,8 @@ class FileChecker {
   }
 }
 
-export function validateFile(name: string, parsed: ParsedYaml): { file: CheckedFile; errors: PolicyError[] } {
-  const c = new FileChecker(name, parsed)
+export function validateFile(name: string, parsed: ParsedYaml, options: ValidateOptions = {}): { file: CheckedFile; errors: PolicyError[] } {
+  const c = new FileChecker(name, parsed, options)
   const file: CheckedFile = { name, groups: [], rules: [], groupReferences: [] }
   const top = parsed.value
   if (top === undefined || top === null) return { file, errors: c.errors }
@@ -174,7 +182,8 @@ function checkGroups(c: FileChecker, value: unknown): CheckedGroup[] {
     if (!ID.test(name)) {
       c.at(path, 'key', 'E_POLICY_BAD_ID', `group name ${JSON.stringify(name)} may only use letters, digits, "_", "." and "-"`)
     }
-    const globs = c.flatGlobs(path, users, `group ${name}`, '[alice, "ops-*"]')
+    // A group may be empty ("no admins yet"); it then admits nobody.
+    const globs = Array.isArray(users) && users.length === 0 ? [] : c.flatGlobs(path, users, `group ${name}`, '[alice, "ops-*"]')
     if (globs) out.push({ name, users: globs, source: c.source(path, 'key') })
   }
   return out
@@ -400,7 +409,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
     return v
   }
   if (m.privileged !== undefined) out.privileged = track(c.boolean(join(path, 'privileged'), m.privileged, 'privileged'))
-  if (m.host_mounts !== undefined) out.hostMounts = track(c.pathGlobs(join(path, 'host_mounts'), m.host_mounts, 'host_mounts', '["/", "/etc/**"]'))
+  if (m.host_mounts !== undefined) out.hostMounts = track(hostMountGlobs(c, join(path, 'host_mounts'), m.host_mounts))
   if (m.capabilities !== undefined) {
     out.capabilities = track(c.list(join(path, 'capabilities'), m.capabilities, 'capabilities', '[SYS_ADMIN]', (p, v) => {
       const s = c.string(p, v, 'a capability')
@@ -446,7 +455,7 @@ function checkVolume(c: FileChecker, path: string, raw: unknown): VolumeConditio
   const out: VolumeCondition = {}
   let ok = true
   if (m.host_mounts !== undefined) {
-    out.hostMounts = c.pathGlobs(join(path, 'host_mounts'), m.host_mounts, 'host_mounts', '["/", "/etc/**"]')
+    out.hostMounts = hostMountGlobs(c, join(path, 'host_mounts'), m.host_mounts)
     if (!out.hostMounts) ok = false
   }
   if (m.drivers !== undefined) {
@@ -458,6 +467,24 @@ function checkVolume(c: FileChecker, path: string, raw: unknown): VolumeConditio
     ok = false
   }
   return ok ? out : undefined
+}
+
+/** Path globs on host paths; `{policies}` stands for the policy directory's real path. */
+function hostMountGlobs(c: FileChecker, path: string, value: unknown): CheckedGlob[] | undefined {
+  return c.list(path, value, 'host_mounts', '["/", "/etc/**"]', (p, v) => {
+    const written = c.string(p, v, 'host_mounts')
+    if (written === undefined) return undefined
+    let glob = written
+    if (written.includes(POLICY_DIR_TOKEN)) {
+      if (c.options.policyDir === undefined) {
+        c.at(p, 'value', 'E_POLICY_BAD_GLOB', `${POLICY_DIR_TOKEN} stands for the policy directory, which is not known here`)
+        return undefined
+      }
+      glob = written.replaceAll(POLICY_DIR_TOKEN, c.options.policyDir === '/' ? '' : c.options.policyDir)
+    }
+    const checked = c.glob(p, glob, 'host_mounts', compilePathGlob)
+    return checked && { glob: written, test: checked.test }
+  })
 }
 
 function isMapping(v: unknown): v is Mapping {

@@ -1,0 +1,42 @@
+/** `portcullis test [--policies DIR] [--json]`: run every *.test.yaml. Exit 0 all pass, 1 failures, 3 invalid policies. */
+import { hostEnv } from '../../host-env.js'
+import { formatError } from '../../policy/index.js'
+import { loadPolicyDir } from '../../store/load.js'
+import { parseTestSuite, runTest } from '../../testing/policy-tests.js'
+import type { TestResult } from '../../testing/policy-tests.js'
+import { EXIT, parseFlags, policiesDir } from '../args.js'
+import type { CliIO } from '../io.js'
+import { json, paint, printErrors } from '../output.js'
+
+export const TEST_USAGE = 'usage: portcullis test [--policies DIR] [--json]'
+
+export async function runTests(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(args, { policies: { type: 'string' }, json: { type: 'boolean' } })
+  const loaded = await loadPolicyDir(policiesDir(values.policies, io))
+  if (!loaded.ok) {
+    printErrors(io, loaded.errors)
+    return EXIT.invalidPolicies
+  }
+  const results: TestResult[] = []
+  let invalid = 0
+  for (const file of loaded.contents.tests) {
+    const suite = parseTestSuite(file)
+    for (const e of suite.errors) io.stderr(`${formatError(e)}\n`)
+    invalid += suite.errors.length
+    for (const t of suite.tests) results.push(runTest(loaded.set, t, hostEnv))
+  }
+  const failed = results.filter((r) => !r.pass).length + invalid
+  if (values.json) {
+    json(io, { passed: results.length - (failed - invalid), failed, tests: results })
+  } else {
+    for (const r of results) {
+      io.stdout(`${r.pass ? paint(io, 'green', 'PASS') : paint(io, 'red', 'FAIL')} ${r.file}: ${r.name}\n`)
+      if (!r.pass) {
+        io.stdout(`     expected ${JSON.stringify(r.expected)}\n     actual   ${JSON.stringify(r.actual)}\n`)
+      }
+    }
+    if (loaded.contents.tests.length === 0) io.stdout('no test suites (*.test.yaml) found\n')
+    io.stdout(`${results.length - (failed - invalid)} passed, ${failed} failed\n`)
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok
+}

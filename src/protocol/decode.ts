@@ -1,0 +1,121 @@
+/**
+ * A dockerd authz payload (raw bytes) → a checked request, or the reason it is malformed.
+ * Malformed means: empty, not JSON, not an object, a field of the wrong type, a missing method or
+ * URI, or a body that is not the standard padded base64 Go's encoder writes. The server answers
+ * those with HTTP 500 `{"Err": reason}`: never an allow.
+ */
+import type { AuthZRequestWire } from './types.js'
+
+export interface DecodedAuthZ {
+  wire: AuthZRequestWire
+  user: string | undefined
+  authMethod: string | undefined
+  method: string
+  uri: string
+  headers: Record<string, string>
+  body: Uint8Array | undefined
+  status: number | undefined
+  responseHeaders: Record<string, string>
+  responseBody: Uint8Array | undefined
+  /** PEM texts of RequestPeerCertificates. */
+  peerCertificates: string[]
+}
+
+export type DecodeResult = { ok: true; request: DecodedAuthZ } | { ok: false; error: string }
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+export function decodeAuthZPayload(raw: Uint8Array | string | undefined): DecodeResult {
+  const text = typeof raw === 'string' ? raw : raw === undefined ? '' : Buffer.from(raw).toString('utf8')
+  if (text.trim() === '') return fail('empty request body: expected a JSON authorization request')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return fail(`request body is not JSON: ${(e as Error).message}`)
+  }
+  return decodeAuthZObject(value)
+}
+
+/** The same checks on an already parsed value (a captured payload, a test's wire form). */
+export function decodeAuthZObject(value: unknown): DecodeResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('request body must be a JSON object')
+  const o = value as Record<string, unknown>
+  const problems: string[] = []
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = o[key]
+    if (v === undefined || v === null) {
+      if (required) problems.push(`${key} is missing`)
+      return undefined
+    }
+    if (typeof v !== 'string') {
+      problems.push(`${key} must be a string`)
+      return undefined
+    }
+    if (required && v === '') problems.push(`${key} is empty`)
+    return v
+  }
+  const map = (key: string): Record<string, string> => {
+    const v = o[key]
+    if (v === undefined || v === null) return {}
+    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+      problems.push(`${key} must be an object of strings`)
+      return {}
+    }
+    return v as Record<string, string>
+  }
+  const bytes = (key: string): Uint8Array | undefined => {
+    const v = str(key, false)
+    if (v === undefined || v === '') return undefined
+    if (!BASE64.test(v)) {
+      problems.push(`${key} is not valid base64`)
+      return undefined
+    }
+    return Buffer.from(v, 'base64')
+  }
+
+  const user = str('User', false)
+  const authMethod = str('UserAuthNMethod', false)
+  const method = str('RequestMethod', true)
+  const uri = str('RequestUri', true)
+  const headers = map('RequestHeaders')
+  const body = bytes('RequestBody')
+  const responseHeaders = map('ResponseHeaders')
+  const responseBody = bytes('ResponseBody')
+  let status: number | undefined
+  const s = o.ResponseStatusCode
+  if (s !== undefined && s !== null) {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 999) problems.push('ResponseStatusCode must be an integer status')
+    else if (s !== 0) status = s
+  }
+  const peerCertificates: string[] = []
+  const certs = o.RequestPeerCertificates
+  if (certs !== undefined && certs !== null) {
+    if (!Array.isArray(certs) || certs.some((c) => typeof c !== 'string' || !BASE64.test(c))) {
+      problems.push('RequestPeerCertificates must be a list of base64 strings')
+    } else {
+      for (const c of certs as string[]) peerCertificates.push(Buffer.from(c, 'base64').toString('utf8'))
+    }
+  }
+  if (problems.length > 0) return fail(`malformed authorization request: ${problems.join('; ')}`)
+  return {
+    ok: true,
+    request: {
+      wire: o as unknown as AuthZRequestWire,
+      user: user === '' ? undefined : user,
+      authMethod,
+      method: method as string,
+      uri: uri as string,
+      headers,
+      body,
+      status,
+      responseHeaders,
+      responseBody,
+      peerCertificates,
+    },
+  }
+}
+
+function fail(error: string): DecodeResult {
+  return { ok: false, error }
+}

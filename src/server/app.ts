@@ -1,0 +1,100 @@
+/**
+ * The plugin's HTTP application (never listens: see listen.ts). Speaks dockerd's authz protocol:
+ * bodies are parsed as JSON whatever the Content-Type (dockerd sends none), every decision is a
+ * 200 {"Allow","Msg"}, and anything malformed or unexpected is a 500 {"Err"} — never an allow.
+ */
+import { fastify } from 'fastify'
+import type { FastifyInstance, FastifyReply, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
+import type { Logger } from 'pino'
+import { decodeAuthZPayload } from '../protocol/decode.js'
+import { toRequestInput } from '../protocol/to-request-input.js'
+import { ACTIVATE_PATH, AUTHZ_IMPLEMENTS, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH } from '../protocol/types.js'
+import { evaluate } from '../policy/index.js'
+import type { EvalEnv, Phase } from '../policy/index.js'
+import type { PolicySource } from './policy-source.js'
+
+/** dockerd 29.3.1+ forwards bodies up to 4 MiB (5.6 MiB as base64), plus headers and a response body. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024
+/** Above dockerd's 30 s idle timeout, so dockerd closes idle connections first (no retry race). */
+export const KEEP_ALIVE_MS = 65_000
+
+export interface AppOptions {
+  policies: PolicySource
+  logger: Logger
+  env: EvalEnv
+  bodyLimit?: number
+}
+
+export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger> {
+  const app = fastify({
+    loggerInstance: opts.logger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+  })
+  const log = opts.logger.child({ module: 'authz' })
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+
+  app.setErrorHandler((error, _request, reply) => {
+    const code = (error as { code?: string }).code
+    const message = code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? `request body larger than ${opts.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`
+      : error instanceof Error ? error.message : String(error)
+    log.warn({ err: { message, code } }, 'request failed')
+    void sendErr(reply, message)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ Err: `unknown endpoint ${request.method} ${request.url}` })
+  })
+
+  // dockerd POSTs with an empty body; other methods are accepted as go-plugins-helpers does.
+  app.all(ACTIVATE_PATH, async () => ({ Implements: [AUTHZ_IMPLEMENTS] }))
+
+  const authz = (phase: Phase) => async (request: { body: unknown }, reply: FastifyReply) => {
+    const started = performance.now()
+    const decoded = decodeAuthZPayload(request.body as Buffer | undefined)
+    if (!decoded.ok) {
+      log.warn({ phase, error: decoded.error }, 'malformed authorization request')
+      return sendErr(reply, decoded.error)
+    }
+    const r = decoded.request
+    const set = opts.policies.current()
+    let decision
+    try {
+      decision = evaluate(set, toRequestInput(r, phase), phase, opts.env)
+    } catch (e) {
+      log.error({ err: e, phase, method: r.method, uri: r.uri }, 'policy evaluation failed; answering with an error (fail closed)')
+      return sendErr(reply, `policy evaluation failed: ${(e as Error).message}`)
+    }
+    if (log.isLevelEnabled('info')) {
+      log.info({
+        phase,
+        method: r.method.toUpperCase(),
+        uri: r.uri,
+        user: r.user ?? null,
+        allow: decision.allow,
+        rule: decision.rule,
+        revision: set.revision,
+        ms: Math.round((performance.now() - started) * 1000) / 1000,
+      }, 'decision')
+    }
+    return decision.allow ? { Allow: true } : { Allow: false, Msg: decision.message }
+  }
+  app.post(AUTHZ_REQUEST_PATH, authz('request'))
+  app.post(AUTHZ_RESPONSE_PATH, authz('response'))
+
+  app.get('/-/status', async () => opts.policies.status())
+  app.post('/-/reload', async (_request, reply) => {
+    const outcome = await opts.policies.reload()
+    return reply.code(outcome.ok ? 200 : 422).send(outcome)
+  })
+  return app
+}
+
+function sendErr(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(500).header('content-type', 'application/json').send({ Err: message })
+}
