@@ -53,7 +53,10 @@ export function conditionsHold(
       for (const q of c.query) {
         const values = req.query.get(q.name)
         if (!values) return fail(`query parameter ${q.name} is absent`)
-        if (!values.some((v) => q.values.some((g) => g.test(v)))) {
+        // dockerd's handlers read the first value of a repeated parameter, some read them all:
+        // for a deny any value may match; for an allow every value must.
+        const matches = (v: string): boolean => q.values.some((g) => g.test(v))
+        if (!(lenient ? values.some(matches) : values.every(matches))) {
           return fail(`query parameter ${q.name}=${values.join(',')} matches none of [${q.values.map((g) => g.glob).join(', ')}]`)
         }
       }

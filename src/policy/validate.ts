@@ -28,7 +28,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g
 const PLACEHOLDERS = ['method', 'path', 'user']
 export const DEFAULT_MESSAGE = 'no rule allows {method} {path} for {user}'
 /** Common misspellings that edit distance alone would not suggest well. */
-const ALIASES: Record<string, string> = { method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
+const ALIASES: Record<string, string> = { bodies: 'body', method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
 
 type Mapping = Record<string, unknown>
 
@@ -432,7 +432,12 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
   }
   if (m.devices !== undefined) {
     const d = m.devices
-    out.devices = typeof d === 'boolean' ? d : track(c.pathGlobs(join(path, 'devices'), d, 'devices (true, or a list of device path globs)', '["/dev/sd*"]'))
+    if (typeof d === 'boolean') out.devices = d
+    else if (Array.isArray(d)) out.devices = track(c.pathGlobs(join(path, 'devices'), d, 'devices', '["/dev/sd*"]'))
+    else {
+      c.at(join(path, 'devices'), 'value', 'E_POLICY_TYPE', `devices must be true, false or a list of device path globs such as ["/dev/sd*"], not ${describe(d)}`)
+      ok = false
+    }
   }
   if (m.security_opts !== undefined) {
     out.securityOpts = track(c.list(join(path, 'security_opts'), m.security_opts, 'security_opts', '["seccomp=unconfined"]', (p, v) => {
