@@ -10,7 +10,8 @@ export {
 } from './errors.js'
 export { GoURLError } from './go-url.js'
 export {
-  decodeManifest, Plugin, Plugins, type ActivePlugin, type Manifest, type PluginHandler, type PluginsOptions, type Registry,
+  decodeManifest, Plugin, Plugins, type ActivePlugin, type Manifest, type PluginHandler, type PluginHooks, type PluginsOptions,
+  type Registry,
 } from './plugins.js'
 export { LocalRegistry, runningInUserNS, ScanError, type LocalRegistryOptions } from './registry.js'
 export { backoff, DEFAULT_RETRY_BUDGET_MS, realClock, shouldAbort, withRetry, type Clock, type RetryOptions } from './retry.js'

@@ -41,6 +41,7 @@ export interface ActivePlugin {
   readonly manifest: Manifest
   readonly client: PluginClient
   implements(iface: string): boolean
+  waitActive(): Promise<Error | null>
 }
 
 export interface PluginsOptions {
@@ -54,9 +55,15 @@ export interface PluginsOptions {
   log?: (line: string) => void
 }
 
-interface PluginHooks {
+/** How a `Plugin` makes its client and runs handlers (the store passes its own). */
+export interface PluginHooks {
   newClient(spec: PluginSpec): PluginClient
   runHandlers(plugin: Plugin): Promise<void>
+}
+
+const STANDALONE_HOOKS: PluginHooks = {
+  newClient: (spec) => new PluginClient(spec.addr, { tlsConfig: spec.tlsConfig }),
+  runHandlers: async () => {},
 }
 
 const MANIFEST_TYPE = { goName: 'Manifest', fields: { Implements: 'string[]' as const } }
@@ -83,7 +90,7 @@ export class Plugin {
   private lock: Promise<void> = Promise.resolve()
   private waiters: Array<() => void> = []
 
-  constructor(readonly spec: PluginSpec, private readonly hooks: PluginHooks) {}
+  constructor(readonly spec: PluginSpec, private readonly hooks: PluginHooks = STANDALONE_HOOKS) {}
 
   get name(): string {
     return this.spec.name
