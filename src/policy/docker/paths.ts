@@ -1,0 +1,78 @@
+/** Host paths as dockerd and the kernel see them. */
+
+/** Go's `path.Clean`: lexical, `//` and `.` dropped, `..` resolved, no trailing slash. */
+export function cleanPath(path: string): string {
+  if (path === '') return '.'
+  const rooted = path[0] === '/'
+  const n = path.length
+  const out: string[] = []
+  let r = 0
+  let dotdot = 0
+  if (rooted) {
+    out.push('/')
+    r = 1
+    dotdot = 1
+  }
+  while (r < n) {
+    if (path[r] === '/') {
+      r++
+    } else if (path[r] === '.' && (r + 1 === n || path[r + 1] === '/')) {
+      r++
+    } else if (path[r] === '.' && path[r + 1] === '.' && (r + 2 === n || path[r + 2] === '/')) {
+      r += 2
+      if (out.length > dotdot) {
+        // Back up to (and including) the previous slash, as Go's lazybuf does.
+        let w = out.length - 1
+        while (w > dotdot && out[w] !== '/') w--
+        out.length = w
+      } else if (!rooted) {
+        if (out.length > 0) out.push('/')
+        out.push('.', '.')
+        dotdot = out.length
+      }
+    } else {
+      if ((rooted && out.length !== 1) || (!rooted && out.length !== 0)) out.push('/')
+      for (; r < n && path[r] !== '/'; r++) out.push(path[r] as string)
+    }
+  }
+  return out.length === 0 ? '.' : out.join('')
+}
+
+/** A host path made absolute against `/` (dockerd's working directory under systemd), cleaned. */
+export function absoluteHostPath(path: string): string {
+  return cleanPath(path.startsWith('/') ? path : `/${path}`)
+}
+
+/**
+ * Host paths a path given to the kernel unchanged (not cleaned by dockerd first) is reported as:
+ * the cleaned path and, when the raw path has a `..` segment, the path with only `//` and `.`
+ * removed (`..` kept) too — the kernel
+ * resolves `..` after following symlinks (`/data/link/..` is the link target's parent), which
+ * `hostPathCandidates` can only see on the raw spelling.
+ */
+export function kernelHostPaths(path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.')
+  const cleaned = absoluteHostPath(path)
+  return parts.includes('..') ? [cleaned, `/${parts.join('/')}`] : [cleaned]
+}
+
+/**
+ * The paths a host path is matched as: the path cleaned and, where the path or its longest
+ * existing prefix exists, its real path (realpath of that prefix + the rest, cleaned). The
+ * prefix is taken on the path as given, so `..` after a symlink is resolved as the kernel does.
+ * `realpath` returns undefined for a path that does not exist; it must resolve `..` physically,
+ * like realpath(3) (`fs.realpathSync.native`) — Node's `fs.realpathSync` resolves `..` lexically first.
+ */
+export function hostPathCandidates(path: string, realpath: (p: string) => string | undefined): string[] {
+  const cleaned = absoluteHostPath(path)
+  const parts = (path.startsWith('/') ? path : `/${path}`).split('/').filter((p) => p !== '' && p !== '.')
+  const out = [cleaned]
+  for (let k = parts.length; k >= 0; k--) {
+    const real = realpath(`/${parts.slice(0, k).join('/')}`)
+    if (real === undefined) continue
+    const resolved = cleanPath([real, ...parts.slice(k)].join('/'))
+    if (!out.includes(resolved)) out.push(resolved)
+    break
+  }
+  return out
+}
