@@ -291,6 +291,8 @@ const MAP_FIELDS = new Set(['labels', 'driveropts', 'options', 'sysctls', 'stora
 const VALUE_STRUCT_FIELDS = new Set(['logconfig', 'restartpolicy'])
 /** Pointer-to-scalar fields: `null` resets them. */
 const POINTER_SCALAR_FIELDS = new Set(['init', 'oomkilldisable', 'pidslimit', 'memoryswappiness', 'stoptimeout'])
+/** `strslice.StrSlice` fields: every array is decoded into a fresh slice (no element reuse). */
+const FRESH_SLICE_FIELDS = new Set(['capadd', 'capdrop', 'cmd', 'entrypoint', 'shell'])
 /** Slices of pointers to structs: a `null` element resets the element. */
 const POINTER_ELEMENT_SLICES = new Set([
   'ulimits', 'blkioweightdevice', 'blkiodevicereadbps', 'blkiodevicewritebps', 'blkiodevicereadiops', 'blkiodevicewriteiops',
@@ -332,7 +334,8 @@ function decodeGeneric(node: JsonNode, old: GoValue | undefined, at: Place, dept
   if (node === null) return decodeNull(old, at)
   if (Array.isArray(node)) {
     const elementPlace: Place = { sliceOf: at.name ?? at.sliceOf }
-    return decodeSlice(node, old instanceof GoSlice ? old : undefined, (item, oldItem) =>
+    const fresh = at.name !== undefined && FRESH_SLICE_FIELDS.has(goFoldKey(at.name))
+    return decodeSlice(node, old instanceof GoSlice && !fresh ? old : undefined, (item, oldItem) =>
       decodeGeneric(item, oldItem, elementPlace, depth + 1),
     )
   }

@@ -147,6 +147,8 @@ describe('resolveBodyPath', () => {
     { name: '[] resets a slice', body: '{"HostConfig":{"Binds":["/:/h"],"Binds":[]}}', path: ['HostConfig', 'Binds'], want: [[]] },
     { name: 'shorter string array truncates', body: '{"Binds":["/tmp:/a","/:/b"],"Binds":["/tmp:/c"]}', path: ['Binds'], want: [['/tmp:/c']] },
     { name: 'null element keeps the old string', body: '{"Binds":["/:/h"],"Binds":[null]}', path: ['Binds'], want: [['/:/h']] },
+    { name: 'StrSlice fields decode afresh', body: '{"CapAdd":["A","B"],"capadd":[null]}', path: ['CapAdd'], want: [[]] },
+    { name: 'StrSlice field given one string', body: '{"HostConfig":{"CapAdd":"SYS_ADMIN"}}', path: ['HostConfig', 'CapAdd'], want: [['SYS_ADMIN']] },
     { name: 'null into a value struct is ignored', body: '{"HostConfig":{"LogConfig":{"Type":"x"},"LogConfig":null}}', path: ['HostConfig', 'LogConfig', 'Type'], want: [['x']] },
     { name: 'null into a pointer scalar resets it', body: '{"HostConfig":{"Init":true,"Init":null}}', path: ['HostConfig', 'Init'], want: [[]] },
     { name: 'leaf array flattened', body: '{"HostConfig":{"CapAdd":["A","B"]}}', path: ['HostConfig', 'CapAdd'], want: [['A', 'B']] },
