@@ -42,7 +42,10 @@ export type HostNamespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgro
 export interface ContainerFacts {
   endpoint: 'container-create' | 'exec-create' | 'legacy-start'
   privileged: boolean
-  /** Host paths bound into the container, cleaned (see hostPathCandidates for symlinks). */
+  /**
+   * Host paths bound into the container, cleaned; a local-volume device with `..` is also listed
+   * in its kernel spelling (see kernelHostPaths). Match through hostPathCandidates for symlinks.
+   */
   hostMounts: string[]
   /** CapAdd upper-cased without `CAP_`; `ALL` when privileged. */
   capabilities: string[]
@@ -110,6 +113,11 @@ export function readLegacyStart(root: JsonNode): ContainerFacts {
   return withErrors(hostFacts('legacy-start', hostConfigOf(value), undefined), errors)
 }
 
+/**
+ * Exec create (`types.ExecConfig`): only `Privileged` matters. A privileged exec gets every
+ * capability (daemon/exec_linux.go); `devices.present` follows privileged as for containers,
+ * though the device cgroup stays the container's.
+ */
 export function readExecCreate(root: JsonNode): ContainerFacts {
   const { value, errors } = decodeAs(EXEC_CONFIG, root)
   const privileged = boolOf(fieldOf(value, 'Privileged'))
