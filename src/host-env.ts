@@ -5,7 +5,9 @@ import type { EvalEnv } from './policy/index.js'
 export const hostEnv: EvalEnv = {
   realpath: (p) => {
     try {
-      return realpathSync(p)
+      // The native call resolves `..` after a symlink physically, as the kernel does when it
+      // mounts: `/data/link-to-etc/..` is `/`, where the JS implementation would say `/data`.
+      return realpathSync.native(p)
     } catch {
       return undefined
     }
