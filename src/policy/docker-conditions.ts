@@ -75,37 +75,43 @@ export function containerHolds(c: ContainerCondition, req: PreparedRequest, leni
   if (endpoint === 'legacy-start' && c.images) return no(why, 'a start body carries no image')
   const facts = containerFacts(req)
   if (!facts) return lenient || no(why, `the ${endpoint} request has no JSON body (no evidence)`)
+  const some = quantifier(lenient)
 
   if (c.privileged !== undefined && facts.privileged !== c.privileged) {
     return no(why, `container is ${facts.privileged ? '' : 'not '}privileged`)
   }
   if (c.hostMounts) {
-    const mounts = expand(facts.hostMounts, env)
-    if (!mounts.some((m) => anyGlob(c.hostMounts as CheckedGlob[], m))) return no(why, `host mounts [${facts.hostMounts.join(', ')}] match no host_mounts glob`)
+    const globs = c.hostMounts
+    if (!some(facts.hostMounts, (m) => some(candidates(m, env), (p) => anyGlob(globs, p)))) {
+      return no(why, `host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
+    }
   }
   if (c.capabilities) {
     const wanted = c.capabilities
-    const all = facts.capabilities.includes('ALL')
-    if (!(all || facts.capabilities.some((cap) => wanted.includes(cap)))) return no(why, `capabilities [${facts.capabilities.join(', ')}] include none of [${wanted.join(', ')}]`)
+    const listed = (cap: string): boolean => wanted.includes(cap) || (lenient && cap === 'ALL')
+    if (!some(facts.capabilities, listed)) return no(why, `capabilities [${facts.capabilities.join(', ')}] do not match [${wanted.join(', ')}]`)
   }
   if (c.hostNamespaces) {
     const wanted = c.hostNamespaces
-    if (!facts.hostNamespaces.some((n) => wanted.includes(n))) return no(why, `host namespaces [${facts.hostNamespaces.join(', ')}] include none of [${wanted.join(', ')}]`)
+    if (!some(facts.hostNamespaces, (n) => wanted.includes(n))) return no(why, `host namespaces [${facts.hostNamespaces.join(', ')}] do not match [${wanted.join(', ')}]`)
   }
   if (c.devices !== undefined) {
     const d = c.devices
+    // A privileged container has every device: it matches any device glob of a deny, and no
+    // allow-list of device paths covers it.
     const holds = typeof d === 'boolean'
       ? facts.devices.present === d
-      : facts.privileged || expand(facts.devices.hostPaths, env).some((p) => anyGlob(d, p))
+      : facts.privileged ? lenient : some(facts.devices.hostPaths, (p) => some(candidates(p, env), (x) => anyGlob(d, x)))
     if (!holds) return no(why, `devices [${facts.devices.hostPaths.join(', ')}] do not match`)
   }
   if (c.securityOpts) {
     const globs = c.securityOpts
-    if (!facts.securityOpts.some((o) => anyGlob(globs, o))) return no(why, `security options [${facts.securityOpts.join(', ')}] match none`)
+    if (!some(facts.securityOpts, (o) => anyGlob(globs, o))) return no(why, `security options [${facts.securityOpts.join(', ')}] do not match`)
   }
   if (c.images) {
+    const globs = c.images
     const image = facts.image
-    if (image === undefined || !anyGlob(c.images, image)) return no(why, `image ${image ?? '(none)'} matches no images glob`)
+    if (image === undefined || !some(imageCandidates(image), (i) => anyGlob(globs, i))) return no(why, `image ${image ?? '(none)'} matches no images glob`)
   }
   return true
 }
@@ -116,16 +122,39 @@ export function volumeHolds(c: VolumeCondition, req: PreparedRequest, lenient: b
   if (!facts) return lenient || no(why, 'the volume create request has no JSON body (no evidence)')
   if (c.drivers && !anyGlob(c.drivers, facts.driver)) return no(why, `driver ${facts.driver} matches no drivers glob`)
   if (c.hostMounts) {
-    const mounts = expand(facts.hostMounts, env)
-    if (!mounts.some((m) => anyGlob(c.hostMounts as CheckedGlob[], m))) return no(why, `volume host mounts [${facts.hostMounts.join(', ')}] match no host_mounts glob`)
+    const globs = c.hostMounts
+    const some = quantifier(lenient)
+    if (!some(facts.hostMounts, (m) => some(candidates(m, env), (p) => anyGlob(globs, p)))) {
+      return no(why, `volume host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
+    }
   }
   return true
 }
 
-function expand(paths: string[], env: EvalEnv): string[] {
-  const realpath = env.realpath
-  if (!realpath) return paths
-  return paths.flatMap((p) => hostPathCandidates(p, realpath))
+/**
+ * How a list condition holds over the request's values: for a deny (lenient) when any value
+ * matches; for an allow (strict) only when there are values and every one of them matches, so that
+ * an allow-list of mounts or capabilities cannot carry an unlisted one along.
+ */
+function quantifier(lenient: boolean): <T>(values: T[], test: (v: T) => boolean) => boolean {
+  return (values, test) => (lenient ? values.some(test) : values.length > 0 && values.every(test))
+}
+
+/**
+ * An image reference and, when its registry host has upper-case letters, the same reference with
+ * the host lower-cased: DNS does not care, so `EVIL.com/x` is `evil.com/x` to the daemon's pull.
+ */
+function imageCandidates(image: string): string[] {
+  const slash = image.indexOf('/')
+  if (slash < 0) return [image]
+  const host = image.slice(0, slash)
+  const lower = host.toLowerCase()
+  return lower === host ? [image] : [image, lower + image.slice(slash)]
+}
+
+/** A host path as written (cleaned) and, where it exists on this host, as the kernel resolves it. */
+function candidates(path: string, env: EvalEnv): string[] {
+  return env.realpath ? hostPathCandidates(path, env.realpath) : [path]
 }
 
 function anyGlob(globs: CheckedGlob[], subject: string): boolean {
