@@ -1,0 +1,137 @@
+/**
+ * `portcullis serve` as a real process: a Unix socket or TCP with a spec file that the discovery
+ * CLI finds exactly as dockerd would; clean shutdown on SIGTERM; exit codes.
+ */
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { test } from 'node:test'
+import { repoPath } from '../helpers/paths.js'
+import { payload, rawRequest, tempDir, writeFiles } from '../helpers/plugin-server.js'
+import { run, serve, socketAccepts, waitFor } from '../helpers/cli.js'
+
+const SHIPPED = repoPath('policies')
+
+test('serve – on a Unix socket: answers dockerd, then SIGTERM removes the socket and exits 0', async () => {
+  const dir = await tempDir()
+  const socket = path.join(dir, 'gate.sock')
+  const server = serve(['--policies', SHIPPED, '--socket', socket])
+  try {
+    await waitFor('the socket', () => socketAccepts(socket))
+    const got = await run(['plugins', 'get', 'gate', '--implements', 'authz', '--socket-dir', dir, '--spec-dir', dir, '--json'])
+    assert.equal(got.code, 0, got.err)
+    assert.deepEqual((JSON.parse(got.out) as { manifest: unknown }).manifest, { Implements: ['authz'] })
+    const call = await run(['plugins', 'call', 'gate', 'AuthZPlugin.AuthZReq', '--socket-dir', dir, '--spec-dir', dir,
+      '--data', JSON.stringify(payload('POST', '/v1.41/containers/create', { HostConfig: { Privileged: true } }))])
+    assert.equal(call.code, 0, call.err)
+    assert.match(call.out, /privileged containers are not allowed \(rule no-privileged\)/)
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  assert.equal(await server.exit, 0)
+  assert.equal(existsSync(socket), false)
+  assert.match(server.output(), /"msg":"serving"/)
+})
+
+test('serve – SIGTERM lets a request in flight finish', async () => {
+  const dir = await tempDir()
+  const socket = path.join(dir, 'inflight.sock')
+  const server = serve(['--policies', SHIPPED, '--socket', socket])
+  await waitFor('the socket', () => socketAccepts(socket))
+  const body = Buffer.from(JSON.stringify(payload('GET', '/v1.41/info')))
+  const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ socketPath: socket, method: 'POST', path: '/AuthZPlugin.AuthZReq', headers: { 'content-length': body.length } }, (res) => {
+      let text = ''
+      res.on('data', (d: Buffer) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+    })
+    req.on('error', reject)
+    // Send half the body, signal the server, then the rest: the request is in flight during shutdown.
+    req.write(body.subarray(0, 10))
+    req.once('socket', (s) => s.once('connect', () => {
+      setImmediate(() => {
+        server.child.kill('SIGTERM')
+        void waitFor('shutdown to begin', () => server.output().includes('shutting down')).then(() => req.end(body.subarray(10)), reject)
+      })
+    }))
+  })
+  const r = await reply
+  assert.equal(r.status, 200)
+  assert.deepEqual(JSON.parse(r.text), { Allow: true })
+  assert.equal(await server.exit, 0)
+})
+
+test('serve – on TCP it writes the spec file dockerd reads, plugins get/ls find it, and SIGTERM removes it', async () => {
+  const specDir = await tempDir()
+  const emptySockets = await tempDir()
+  const server = serve(['--policies', SHIPPED, '--name', 'tcpgate', '--listen', 'tcp://127.0.0.1:0', '--spec-dir', specDir])
+  const spec = path.join(specDir, 'tcpgate.spec')
+  try {
+    await waitFor('the spec file', () => existsSync(spec))
+    assert.match(readFileSync(spec, 'utf8'), /^tcp:\/\/127\.0\.0\.1:\d+\n$/)
+    const got = await run(['plugins', 'get', 'tcpgate', '--implements', 'authz', '--socket-dir', emptySockets, '--spec-dir', specDir])
+    assert.equal(got.code, 0, got.err)
+    const ls = await run(['plugins', 'ls', '--socket-dir', emptySockets, '--spec-dir', specDir, '--json'])
+    assert.equal(ls.code, 0, ls.err)
+    const listed = JSON.parse(ls.out) as Array<{ name: string; implements?: string[] }>
+    assert.equal(listed.length, 1)
+    assert.equal(listed[0]?.name, 'tcpgate')
+    assert.deepEqual(listed[0]?.implements, ['authz'])
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  assert.equal(await server.exit, 0)
+  assert.equal(existsSync(spec), false)
+})
+
+test('serve – invalid policies at start: errors and exit 3', async () => {
+  const dir = await tempDir()
+  const r = await run(['serve', '--policies', repoPath('test/fixtures/policies/invalid/ids'), '--socket', path.join(dir, 'x.sock')])
+  assert.equal(r.code, 3)
+  assert.match(r.err, /ids\/b\.yaml:2:5: duplicate rule id "twice"/)
+  assert.equal(existsSync(path.join(dir, 'x.sock')), false)
+})
+
+test('serve – a socket another process serves is not stolen: exit 1 with a clear error', async () => {
+  const dir = await tempDir()
+  const socket = path.join(dir, 'taken.sock')
+  const other = createServer()
+  await new Promise<void>((resolve) => other.listen(socket, resolve))
+  try {
+    const r = await run(['serve', '--policies', SHIPPED, '--socket', socket])
+    assert.equal(r.code, 1)
+    assert.match(r.err, /another process is already serving/)
+    assert.ok(await socketAccepts(socket))
+  } finally {
+    other.close()
+  }
+})
+
+test('serve – usage errors exit 2', async () => {
+  for (const args of [['--listen', 'udp://1.2.3.4:5'], ['--name', '../x'], ['--log-level', 'loud'], ['--socket', 'a', '--listen', 'tcp://127.0.0.1:1'], ['--bogus']]) {
+    const r = await run(['serve', '--policies', SHIPPED, ...args])
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`)
+    assert.match(r.err, /usage: portcullis serve/)
+  }
+})
+
+test('serve – a malformed request gets a 500 Err and the process keeps serving', async () => {
+  const dir = await tempDir()
+  const socket = path.join(dir, 'robust.sock')
+  const server = serve(['--policies', SHIPPED, '--socket', socket, '--log-level', 'warn'])
+  try {
+    await waitFor('the socket', () => socketAccepts(socket))
+    for (const bad of ['', 'nope', '{"RequestMethod":1}', '[]']) {
+      const r = await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', bad)
+      assert.equal(r.status, 500)
+    }
+    const ok = await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload('HEAD', '/_ping')))
+    assert.deepEqual(ok.json, { Allow: true })
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  assert.equal(await server.exit, 0)
+})
+void writeFiles
