@@ -3,7 +3,7 @@
  * bodies are parsed as JSON whatever the Content-Type (dockerd sends none), every decision is a
  * 200 {"Allow","Msg"}, and anything malformed or unexpected is a 500 {"Err"} — never an allow.
  */
-import { fastify } from 'fastify'
+import { fastify, LogController } from 'fastify'
 import type { FastifyInstance, FastifyReply, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
 import { decodeAuthZPayload } from '../protocol/decode.js'
@@ -28,7 +28,7 @@ export interface AppOptions {
 export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger> {
   const app = fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     keepAliveTimeout: KEEP_ALIVE_MS,
     forceCloseConnections: 'idle',
