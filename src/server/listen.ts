@@ -3,7 +3,7 @@
  * port announced by a spec file in /etc/docker/plugins. Both are removed again on close.
  */
 import { connect } from 'node:net'
-import { chmod, lstat, mkdir, rm, unlink, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 
@@ -50,7 +50,10 @@ export async function listenOnTcp(app: FastifyInstance<any, any, any, any>, host
   const address = `tcp://${hostPart}:${actualPort}`
   await mkdir(specDir, { recursive: true })
   const specFile = path.join(specDir, `${name}.spec`)
-  await writeFile(specFile, `${address}\n`, { mode: 0o644 })
+  // Written whole and renamed into place, so dockerd (or a scan) never reads half a spec file.
+  const temp = path.join(specDir, `.${name}.spec.${process.pid}.tmp`)
+  await writeFile(temp, `${address}\n`, { mode: 0o644 })
+  await rename(temp, specFile)
   return { address, specFile }
 }
 
