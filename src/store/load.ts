@@ -90,7 +90,11 @@ export async function readPolicyDir(dir: string): Promise<PolicyDirContents> {
 
 /** Read and compile a directory: the set, or every error of every file. */
 export async function loadPolicyDir(dir: string): Promise<CompileResult & { contents: PolicyDirContents }> {
-  const contents = await readPolicyDir(dir)
+  return compilePolicyDir(dir, await readPolicyDir(dir))
+}
+
+/** Compile what readPolicyDir read; `{policies}` globs become the directory's real path. */
+export async function compilePolicyDir(dir: string, contents: PolicyDirContents): Promise<CompileResult & { contents: PolicyDirContents }> {
   const policyDir = await realpath(dir).catch(() => path.resolve(dir))
   const compiled = compileSources(contents.policies, contents.revision, { policyDir })
   if (contents.errors.length > 0) {

@@ -4,9 +4,10 @@
  * an unreadable file, the directory gone) keeps the last good revision and records the errors.
  */
 import { EventEmitter } from 'node:events'
-import type { CompiledPolicySet, PolicyError } from '../policy/index.js'
+import type { CompiledPolicySet, PolicyError, PolicySourceFile } from '../policy/index.js'
 import type { PolicySource, ReloadOutcome } from '../server/policy-source.js'
-import { loadPolicyDir } from './load.js'
+import { compilePolicyDir, loadPolicyDir, readPolicyDir } from './load.js'
+import { readSnapshot, writeSnapshot } from './snapshot.js'
 
 export interface StoreStatus {
   revision: string
@@ -21,6 +22,7 @@ export interface StoreStatus {
 export interface StoreEvents {
   reloaded: [{ revision: string; previous: string }]
   'reload-failed': [{ revision: string; errors: PolicyError[]; repeated: boolean }]
+  'snapshot-failed': [{ error: string }]
 }
 
 export class PolicyStore extends EventEmitter<StoreEvents> implements PolicySource {
@@ -31,23 +33,31 @@ export class PolicyStore extends EventEmitter<StoreEvents> implements PolicySour
   private inFlight: Promise<ReloadOutcome> | undefined
   private again = false
 
-  private constructor(readonly dir: string, set: CompiledPolicySet) {
+  private constructor(readonly dir: string, set: CompiledPolicySet, private readonly stateDir: string | undefined) {
     super()
     this.set = set
   }
 
-  /** Loads the directory; the errors when it is invalid. */
-  static async open(dir: string): Promise<{ ok: true; store: PolicyStore } | { ok: false; errors: PolicyError[] }> {
+  /**
+   * Loads the directory. When it is invalid and `stateDir` holds a last-good snapshot, the store
+   * starts from the snapshot (`fromSnapshot` in its status) and keeps trying the directory;
+   * without one, the errors.
+   */
+  static async open(dir: string, options: { stateDir?: string | undefined } = {}): Promise<
+    { ok: true; store: PolicyStore; snapshotBecause?: PolicyError[] } | { ok: false; errors: PolicyError[] }
+  > {
     const loaded = await loadPolicyDir(dir)
-    if (!loaded.ok) return { ok: false, errors: loaded.errors }
-    return { ok: true, store: new PolicyStore(dir, loaded.set) }
-  }
-
-  /** A store that starts from a given set (a last-good snapshot) and reloads from `dir`. */
-  static fromSet(dir: string, set: CompiledPolicySet, fromSnapshot: boolean): PolicyStore {
-    const store = new PolicyStore(dir, set)
-    store.fromSnapshot = fromSnapshot
-    return store
+    if (loaded.ok) {
+      const store = new PolicyStore(dir, loaded.set, options.stateDir)
+      await store.saveSnapshot(loaded.contents.policies)
+      return { ok: true, store }
+    }
+    const snapshot = options.stateDir ? await readSnapshot(options.stateDir, dir) : undefined
+    if (!snapshot) return { ok: false, errors: loaded.errors }
+    const store = new PolicyStore(dir, snapshot, options.stateDir)
+    store.fromSnapshot = true
+    store.lastError = { at: new Date().toISOString(), revision: loaded.contents.revision, errors: loaded.errors }
+    return { ok: true, store, snapshotBecause: loaded.errors }
   }
 
   current(): CompiledPolicySet {
@@ -86,8 +96,19 @@ export class PolicyStore extends EventEmitter<StoreEvents> implements PolicySour
   }
 
   private async reloadOnce(): Promise<ReloadOutcome> {
-    const loaded = await loadPolicyDir(this.dir)
-    const revision = loaded.contents.revision
+    const contents = await readPolicyDir(this.dir)
+    const revision = contents.revision
+    // Unchanged files need no compiling: the periodic check costs a read and a hash.
+    if (contents.errors.length === 0) {
+      if (revision === this.set.revision && !this.fromSnapshot && this.lastError === null) {
+        return { ok: true, revision, changed: false }
+      }
+      if (this.lastError?.revision === revision) {
+        this.emit('reload-failed', { revision, errors: this.lastError.errors, repeated: true })
+        return { ok: false, revision: this.set.revision, errors: this.lastError.errors }
+      }
+    }
+    const loaded = await compilePolicyDir(this.dir, contents)
     if (!loaded.ok) {
       const repeated = this.lastError?.revision === revision && sameErrors(this.lastError.errors, loaded.errors)
       if (!repeated) this.lastError = { at: new Date().toISOString(), revision, errors: loaded.errors }
@@ -103,7 +124,17 @@ export class PolicyStore extends EventEmitter<StoreEvents> implements PolicySour
     this.loadedAt = new Date()
     this.fromSnapshot = false
     this.emit('reloaded', { revision: loaded.set.revision, previous })
+    await this.saveSnapshot(contents.policies)
     return { ok: true, revision: loaded.set.revision, changed: true }
+  }
+
+  private async saveSnapshot(files: PolicySourceFile[]): Promise<void> {
+    if (this.stateDir === undefined) return
+    try {
+      await writeSnapshot(this.stateDir, this.dir, this.set.revision, files)
+    } catch (e) {
+      this.emit('snapshot-failed', { error: (e as Error).message })
+    }
   }
 }
 

@@ -134,4 +134,56 @@ test('serve – a malformed request gets a 500 Err and the process keeps serving
   }
   assert.equal(await server.exit, 0)
 })
-void writeFiles
+
+
+test('serve – SIGHUP reloads (with file watching and the periodic check off)', async () => {
+  const dir = await tempDir()
+  const policies = path.join(dir, 'policies')
+  await writeFiles(policies, { 'a.yaml': 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n' })
+  const socket = path.join(dir, 'hup.sock')
+  const server = serve(['--policies', policies, '--socket', socket, '--no-watch', '--poll-interval', '0'])
+  const ping = async () => (await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload('GET', '/_ping')))).json
+  try {
+    await waitFor('the socket', () => socketAccepts(socket))
+    await writeFiles(policies, { 'a.yaml': 'rules:\n  - id: ping\n    effect: deny\n    match: {paths: ["/_ping"]}\n' })
+    assert.deepEqual(await ping(), { Allow: true }, 'nothing reloads on its own')
+    server.child.kill('SIGHUP')
+    await waitFor('the reload', () => server.output().includes('"msg":"policies reloaded"'))
+    assert.deepEqual(await ping(), { Allow: false, Msg: 'GET /_ping is denied by policy (rule ping)' })
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  assert.equal(await server.exit, 0)
+})
+
+test('serve – with --state-dir, an invalid set at start serves the last-good snapshot, loudly, until fixed', async () => {
+  const dir = await tempDir()
+  const policies = path.join(dir, 'policies')
+  const state = path.join(dir, 'state')
+  const socket = path.join(dir, 'snap.sock')
+  const good = 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n'
+  await writeFiles(policies, { 'a.yaml': good })
+  const first = serve(['--policies', policies, '--socket', socket, '--state-dir', state])
+  await waitFor('the socket', () => socketAccepts(socket))
+  first.child.kill('SIGTERM')
+  assert.equal(await first.exit, 0)
+  assert.ok(existsSync(path.join(state, 'last-good.json')))
+
+  await writeFiles(policies, { 'a.yaml': 'rules:\n  - id: ping\n    effect: alow\n' })
+  const second = serve(['--policies', policies, '--socket', socket, '--state-dir', state])
+  try {
+    await waitFor('the socket', () => socketAccepts(socket))
+    assert.match(second.output(), /a\.yaml:3:13: effect must be "allow" or "deny"/)
+    assert.match(second.output(), /WARNING: .*serving the LAST-GOOD SNAPSHOT/)
+    const status = (await rawRequest(socket, 'GET', '/-/status')).json as { fromSnapshot: boolean; lastError: unknown }
+    assert.equal(status.fromSnapshot, true)
+    assert.ok(status.lastError)
+    const ping = await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload('GET', '/_ping')))
+    assert.deepEqual(ping.json, { Allow: true })
+    await writeFiles(policies, { 'a.yaml': good.replace('id: ping', 'id: ping-fixed') })
+    await waitFor('the fix to be loaded', async () => ((await rawRequest(socket, 'GET', '/-/status')).json as { fromSnapshot: boolean }).fromSnapshot === false)
+  } finally {
+    second.child.kill('SIGTERM')
+  }
+  assert.equal(await second.exit, 0)
+})

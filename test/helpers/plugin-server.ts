@@ -15,6 +15,8 @@ import { createLogger } from '../../src/logging/logger.js'
 import { buildApp } from '../../src/server/app.js'
 import { listenOnUnixSocket } from '../../src/server/listen.js'
 import { PolicyStore } from '../../src/store/policy-store.js'
+import { watchPolicyStore } from '../../src/store/watch.js'
+import type { WatchOptions } from '../../src/store/watch.js'
 import { formatError } from '../../src/policy/index.js'
 
 export interface RunningPlugin {
@@ -46,7 +48,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-export async function startPlugin(options: { policiesDir?: string; policies?: Record<string, string>; name?: string } = {}): Promise<RunningPlugin> {
+export async function startPlugin(options: { policiesDir?: string; policies?: Record<string, string>; name?: string; watch?: WatchOptions } = {}): Promise<RunningPlugin> {
   const dir = await tempDir()
   const name = options.name ?? 'portcullis-test'
   let policiesDir = options.policiesDir
@@ -61,6 +63,8 @@ export async function startPlugin(options: { policiesDir?: string; policies?: Re
   const app = buildApp({ policies: opened.store, logger: createLogger('info', sink), env: hostEnv })
   const socket = path.join(dir, `${name}.sock`)
   await listenOnUnixSocket(app, socket)
+  const watcher = options.watch ? watchPolicyStore(opened.store, options.watch) : undefined
+  await watcher?.ready
   const plugins = new Plugins({ registry: new LocalRegistry({ socketDir: dir, specDirs: [] }), retryBudgetMs: 2000 })
   let active: ActivePlugin | undefined
   const plugin = async (): Promise<ActivePlugin> => (active ??= await plugins.get(name, 'authz'))
@@ -75,6 +79,7 @@ export async function startPlugin(options: { policiesDir?: string; policies?: Re
     call: async (method, payload) => (await plugin()).client.call(method, payload),
     raw: (method, urlPath, body, headers = {}) => rawRequest(socket, method, urlPath, body, headers),
     close: async () => {
+      watcher?.close()
       plugins.close()
       await app.close()
       await rm(dir, { recursive: true, force: true })

@@ -11,12 +11,13 @@ import { formatError } from '../../policy/index.js'
 import { buildApp } from '../../server/app.js'
 import { ListenError, listenOnTcp, listenOnUnixSocket, removeFile } from '../../server/listen.js'
 import { PolicyStore } from '../../store/policy-store.js'
+import { DEFAULT_WATCH, watchPolicyStore } from '../../store/watch.js'
 import { EXIT, parseFlags, policiesDir, UsageError } from '../args.js'
 import type { CliIO } from '../io.js'
 import { printErrors } from '../output.js'
 
 export const SERVE_USAGE = `usage: portcullis serve [--policies DIR] [--name NAME] [--socket PATH | --listen tcp://HOST:PORT [--spec-dir DIR]]
-                        [--log-level LEVEL]`
+                        [--state-dir DIR] [--poll-interval SECONDS] [--no-watch] [--log-level LEVEL]`
 
 export const DEFAULT_SOCKET_DIR = '/run/docker/plugins'
 export const DEFAULT_SPEC_DIR = '/etc/docker/plugins'
@@ -37,7 +38,8 @@ const processSignals: ServeSignals = {
 export async function runServe(args: string[], io: CliIO, signals: ServeSignals = processSignals): Promise<number> {
   const { values } = parseFlags(args, {
     policies: { type: 'string' }, name: { type: 'string' }, socket: { type: 'string' }, listen: { type: 'string' },
-    'spec-dir': { type: 'string' }, 'log-level': { type: 'string' },
+    'spec-dir': { type: 'string' }, 'log-level': { type: 'string' }, 'state-dir': { type: 'string' },
+    'poll-interval': { type: 'string' }, 'no-watch': { type: 'boolean' },
   })
   const name = values.name ?? 'portcullis'
   if (!NAME.test(name)) throw new UsageError(`--name ${JSON.stringify(name)}: use letters, digits, "_", "." and "-"`)
@@ -51,16 +53,27 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
     tcp = { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) }
   }
 
+  const pollSeconds = Number(values['poll-interval'] ?? DEFAULT_WATCH.pollIntervalMs / 1000)
+  if (!Number.isFinite(pollSeconds) || pollSeconds < 0) throw new UsageError('--poll-interval must be a number of seconds (0 disables the periodic check)')
+
   const dir = policiesDir(values.policies, io)
-  const opened = await PolicyStore.open(dir)
+  const stateDir = values['state-dir'] ?? io.env.PORTCULLIS_STATE_DIR
+  const opened = await PolicyStore.open(dir, { stateDir })
   if (!opened.ok) {
     printErrors(io, opened.errors)
-    io.stderr(`portcullis: not serving: the policies in ${dir} are invalid; fix them and start again\n`)
+    io.stderr(`portcullis: not serving: the policies in ${dir} are invalid and there is no last-good snapshot${stateDir ? ` in ${stateDir}` : ' (--state-dir)'}; fix them and start again\n`)
     return EXIT.invalidPolicies
   }
   const store = opened.store
   const logger = createLogger(level)
   const log = logger.child({ module: 'serve' })
+  if (opened.snapshotBecause) {
+    printErrors(io, opened.snapshotBecause)
+    const warning = `the policies in ${dir} are invalid: serving the LAST-GOOD SNAPSHOT (revision ${store.current().revision}) from ${stateDir}, and retrying the directory; fix the files listed`
+    io.stderr(`portcullis: WARNING: ${warning}\n`)
+    log.error({ errors: opened.snapshotBecause.map(formatError), revision: store.current().revision }, warning)
+  }
+  store.on('snapshot-failed', (e) => log.warn(e, 'could not save the last-good snapshot'))
   store.on('reloaded', (e) => log.info(e, 'policies reloaded'))
   store.on('reload-failed', (e) => {
     if (e.repeated) return
@@ -68,6 +81,8 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
   })
 
   const app = buildApp({ policies: store, logger, env: hostEnv })
+  const watcher = watchPolicyStore(store, { pollIntervalMs: pollSeconds * 1000, events: !values['no-watch'] })
+  await watcher.ready
   let cleanup = async (): Promise<void> => {}
   try {
     if (tcp) {
@@ -82,6 +97,7 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
       log.info({ socket, revision: store.current().revision }, 'serving')
     }
   } catch (e) {
+    watcher.close()
     await app.close().catch(() => undefined)
     if (e instanceof ListenError || (e as NodeJS.ErrnoException).code) {
       io.stderr(`portcullis: cannot listen: ${(e as Error).message}\n`)
@@ -96,6 +112,7 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
       if (closing) return
       closing = true
       log.info('shutting down: finishing in-flight requests')
+      watcher.close()
       void app.close().then(cleanup).then(() => {
         offs.forEach((off) => off())
         resolve(EXIT.ok)
