@@ -64,18 +64,23 @@ export function parseYaml(text: string): ParsedYaml | YamlSyntaxError | { docume
     if ('tagStart' in ev && ev.tagStart >= 0) candidates.push(ev.tagStart)
     if ('start' in ev) candidates.push(ev.start)
     if ('valueStart' in ev) candidates.push(ev.valueStart)
-    return candidates.length ? Math.min(...candidates) : 0
+    const known = candidates.filter((c) => c >= 0)
+    return known.length ? Math.min(...known) : -1
   }
   // Walks one node starting at events[i], recording positions under `path`; leaves i after it.
   const walk = (path: string): void => {
     const ev = events[i++] as Event
-    values.set(path, start(ev))
+    // An empty value (`groups:`) has no position of its own: it is where its key is.
+    const at = start(ev)
+    const keyAt = keys.get(path)
+    if (at >= 0) values.set(path, at)
+    else if (keyAt !== undefined) values.set(path, keyAt)
     if (ev.type === EV.MAPPING) {
       while ((events[i] as Event).type !== EV.POP) {
         const keyEv = events[i] as Event
         const key = keyEv.type === EV.SCALAR ? getScalarValue(text, keyEv) : undefined
         const childPath = key === undefined ? `${path}.?` : path === '' ? key : `${path}.${key}`
-        keys.set(childPath, start(keyEv))
+        keys.set(childPath, Math.max(0, start(keyEv)))
         skip() // the key node
         walk(childPath)
       }
