@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test'
 import { DOCKER_CLI_20, dockerClis, startStack } from '../helpers/dockerd.js'
 import type { Stack } from '../helpers/dockerd.js'
 import { TEST_IMAGE } from '../helpers/test-image.js'
-import { assertDecision, assertExit, errorText, runErrorText } from './support.js'
+import { assertDecision, assertExit, assertNoPluginErrors, errorText, runErrorText } from './support.js'
 
 const EXTRA_POLICIES = {
   '90-e2e.yaml': `# Written by the end-to-end test: a rule on a query parameter.
@@ -347,4 +347,9 @@ describe('the TCP transport', () => {
     assert.match(r.body, /^Content-Type: application\/json\r$/m)
     await assertDecision(stack.plugin, mark, { method: 'GET', uri: /^\/v1\.41\/version$/, allow: true, rule: 'allow-reads' })
   })
+})
+
+test('no request made Portcullis answer with an error (HTTP 500)', () => {
+  assert.ok(stack.plugin.decisions().length > 0)
+  assertNoPluginErrors(stack.plugin)
 })

@@ -13,7 +13,7 @@ import { cli as portcullisCli, waitFor } from '../helpers/cli.js'
 import { DOCKER_CLI_20, dockerClis, startStack } from '../helpers/dockerd.js'
 import type { DockerCli, Stack } from '../helpers/dockerd.js'
 import { TEST_IMAGE } from '../helpers/test-image.js'
-import { assertDecision, assertExit, errorText, runErrorText, tag } from './support.js'
+import { assertDecision, assertExit, assertNoPluginErrors, errorText, runErrorText, tag } from './support.js'
 
 const EXTRA_POLICIES = {
   '90-e2e.yaml': `# Written by the end-to-end test, on top of the shipped set.
@@ -294,4 +294,9 @@ describe('docker 20.10 – uploads, downloads and streams pass the plugin untouc
     await stack.plugin.decision(mark, (d) => d.uri === '/_ping?barrier=1', 'the barrier')
     assert.deepEqual(stack.plugin.decisions(mark).filter((d) => d.uri.includes('nope')), [])
   })
+})
+
+test('no request made Portcullis answer with an error (HTTP 500)', () => {
+  assert.ok(stack.plugin.decisions().length > 0)
+  assertNoPluginErrors(stack.plugin)
 })

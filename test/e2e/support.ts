@@ -40,3 +40,12 @@ export async function assertDecision(plugin: Portcullis, since: number, want: { 
   if (want.user !== undefined) assert.equal(d.user, want.user)
   return d
 }
+
+/**
+ * Nothing dockerd sent made Portcullis answer with an error (HTTP 500 {"Err"}): its authz module
+ * logged no warning or error (pino levels 40 and up).
+ */
+export function assertNoPluginErrors(plugin: Portcullis): void {
+  const problems = plugin.lines.filter((l) => l.module === 'authz' && typeof l.level === 'number' && l.level >= 40)
+  assert.deepEqual(problems, [])
+}

@@ -79,6 +79,10 @@ function track(resource: Resource): void {
     handlersInstalled = true
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
+        // Under `node --test` the runner sends SIGTERM and exits at once: from then on every write
+        // to stdout fails (EPIPE), and the test harness, reporting the interrupted test, would die
+        // of it (exit code 7, no 'exit' event) halfway through the clean-up.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
         // A hard deadline: the exit handler below still runs the synchronous clean-up.
         setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 45_000).unref()
         void closeAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
