@@ -13,20 +13,7 @@ import { after, before, describe, test } from 'node:test'
 import { DOCKER_CLI_20, dockerClis, startStack } from '../helpers/dockerd.js'
 import type { Stack } from '../helpers/dockerd.js'
 import { TEST_IMAGE } from '../helpers/test-image.js'
-import { assertDecision, assertExit, assertNoPluginErrors, errorText, runErrorText } from './support.js'
-
-const EXTRA_POLICIES = {
-  '90-e2e.yaml': `# Written by the end-to-end test: a rule on a query parameter.
-rules:
-  - id: e2e-reserved-container-names
-    effect: deny
-    match:
-      methods: [POST]
-      paths: ["/containers/*/rename"]
-      query: {name: "forbidden-*"}
-    message: container names starting with forbidden- are reserved
-`,
-}
+import { assertDecision, assertExit, assertNoPluginErrors, errorText, RESERVED_CONTAINER_NAMES, runErrorText } from './support.js'
 
 const MSG = {
   'no-privileged': 'privileged containers are not allowed',
@@ -47,7 +34,7 @@ let stack: Stack
 let links: string
 let specFile: string
 before(async () => {
-  stack = await startStack({ policies: EXTRA_POLICIES, transport: 'tcp' })
+  stack = await startStack({ policies: RESERVED_CONTAINER_NAMES, transport: 'tcp' })
   specFile = stack.plugin.specFile
   // Symlinks on the host, made by the caller: the kernel follows them when it mounts.
   links = path.join(stack.dir, 'links')

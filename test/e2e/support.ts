@@ -5,6 +5,20 @@
 import assert from 'node:assert/strict'
 import type { Decision, DockerCli, Portcullis, ProcessResult } from '../helpers/dockerd.js'
 
+/** A policy file the tests write: a deny rule on a query parameter (for form-body attempts). */
+export const RESERVED_CONTAINER_NAMES = {
+  '90-e2e.yaml': `# Written by the end-to-end test: a rule on a query parameter.
+rules:
+  - id: e2e-reserved-container-names
+    effect: deny
+    match:
+      methods: [POST]
+      paths: ["/containers/*/rename"]
+      query: {name: "forbidden-*"}
+    message: container names starting with forbidden- are reserved
+`,
+}
+
 /** A name fragment per CLI, for container and volume names. */
 export function tag(cli: DockerCli): string {
   return cli.label.replace(/\W/g, '')
