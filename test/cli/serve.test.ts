@@ -173,6 +173,8 @@ test('serve – with --state-dir, an invalid set at start serves the last-good s
   const second = serve(['--policies', policies, '--socket', socket, '--state-dir', state])
   try {
     await waitFor('the socket', () => socketAccepts(socket))
+    // The child's stderr may arrive after its socket accepts: wait for it rather than race it.
+    await waitFor('the warning', () => second.output().includes('LAST-GOOD SNAPSHOT'))
     assert.match(second.output(), /a\.yaml:3:13: effect must be "allow" or "deny"/)
     assert.match(second.output(), /WARNING: .*serving the LAST-GOOD SNAPSHOT/)
     const status = (await rawRequest(socket, 'GET', '/-/status')).json as { fromSnapshot: boolean; lastError: unknown }
