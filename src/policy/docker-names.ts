@@ -1,4 +1,5 @@
-/** Docker names as policies write them: capabilities and security options. */
+/** Docker names as policies write them, read exactly as the request side reads them. */
+export { normalizeCapability as normalizeCapabilityName, normalizeSecurityOpt } from './docker/index.js'
 
 /** Linux capabilities without the `CAP_` prefix (moby `oci/caps`, capability(7)). */
 export const CAPABILITIES = [
@@ -9,17 +10,3 @@ export const CAPABILITIES = [
   'SYS_BOOT', 'SYS_CHROOT', 'SYS_MODULE', 'SYS_NICE', 'SYS_PACCT', 'SYS_PTRACE', 'SYS_RAWIO',
   'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'SYSLOG', 'WAKE_ALARM',
 ]
-
-/** `cap_sys_admin` → `SYS_ADMIN`, as dockerd reads CapAdd. */
-export function normalizeCapabilityName(name: string): string {
-  const upper = name.trim().toUpperCase()
-  return upper.startsWith('CAP_') ? upper.slice(4) : upper
-}
-
-/** `seccomp:unconfined` → `seccomp=unconfined` (dockerd accepts `:` for `=`). */
-export function normalizeSecurityOpt(opt: string): string {
-  const eq = opt.indexOf('=')
-  const colon = opt.indexOf(':')
-  if (colon >= 0 && (eq < 0 || colon < eq)) return `${opt.slice(0, colon)}=${opt.slice(colon + 1)}`
-  return opt
-}
