@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import { decodeAuthZPayload } from '../protocol/decode.js'
 import { toRequestInput } from '../protocol/to-request-input.js'
 import { ACTIVATE_PATH, AUTHZ_IMPLEMENTS, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH } from '../protocol/types.js'
-import { evaluate } from '../policy/index.js'
+import { decide, prepareRequest } from '../policy/index.js'
 import type { EvalEnv, Phase } from '../policy/index.js'
 import type { PolicySource } from './policy-source.js'
 
@@ -64,8 +64,11 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
     const r = decoded.request
     const set = opts.policies.current()
     let decision
+    let path = ''
     try {
-      decision = evaluate(set, toRequestInput(r, phase), phase, opts.env)
+      const req = prepareRequest(toRequestInput(r, phase))
+      path = req.rejected === undefined ? req.path : ''
+      decision = decide(set, req, phase, opts.env)
     } catch (e) {
       log.error({ err: e, phase, method: r.method, uri: r.uri }, 'policy evaluation failed; answering with an error (fail closed)')
       return sendErr(reply, `policy evaluation failed: ${(e as Error).message}`)
@@ -74,6 +77,7 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
       log.info({
         phase,
         method: r.method.toUpperCase(),
+        path,
         uri: r.uri,
         user: r.user ?? null,
         allow: decision.allow,

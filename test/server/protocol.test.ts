@@ -138,6 +138,7 @@ describe('protocol', () => {
     const last = decisions.at(-1) as Record<string, unknown>
     assert.equal(last.method, 'POST')
     assert.equal(last.uri, '/v1.41/auth')
+    assert.equal(last.path, '/auth')
     assert.equal(last.allow, false)
     assert.equal(last.rule, null)
     assert.equal(last.phase, 'request')
