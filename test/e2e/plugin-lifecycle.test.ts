@@ -58,7 +58,9 @@ const BROKEN = `rules:
 `
 
 let stack: Stack
-before(async () => { stack = await startStack({ shipped: false, policies: { '00-base.yaml': BASE, [RELOAD_FILE]: BEFORE_RELOAD } }) })
+// No file watching and no periodic check: here only SIGHUP reloads (hot-reload-watch.test.ts
+// covers watching).
+before(async () => { stack = await startStack({ shipped: false, policies: { '00-base.yaml': BASE, [RELOAD_FILE]: BEFORE_RELOAD }, serveArgs: ['--no-watch', '--poll-interval', '0'] }) })
 after(async () => { await stack?.close() })
 
 const docker = (cli: DockerCli, args: string[]) => stack.dockerd.docker(cli.path, args)

@@ -194,6 +194,8 @@ export interface PortcullisOptions {
   policiesDir: string
   /** `unix` (a socket in /run/docker/plugins) or `tcp` (127.0.0.1, spec file in /etc/docker/plugins). */
   transport: 'unix' | 'tcp'
+  /** More `serve` flags (e.g. `--no-watch`). */
+  serveArgs?: string[]
 }
 
 let pluginCount = 0
@@ -232,7 +234,7 @@ export class Portcullis implements Resource {
       ? ['--socket', this.socket]
       : ['--listen', this.address ?? 'tcp://127.0.0.1:0', '--spec-dir', PLUGIN_SPEC_DIR]
     const from = this.lines.length
-    const child = spawn(process.execPath, [PORTCULLIS_BIN, 'serve', '--policies', this.options.policiesDir, '--name', this.options.name, ...where, '--log-level', 'info'], {
+    const child = spawn(process.execPath, [PORTCULLIS_BIN, 'serve', '--policies', this.options.policiesDir, '--name', this.options.name, ...where, ...(this.options.serveArgs ?? []), '--log-level', 'info'], {
       env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child = child
@@ -593,6 +595,8 @@ export interface StackOptions {
   tlsUsers?: string[]
   /** Import the busybox test image (default true). */
   image?: boolean
+  /** More `serve` flags. */
+  serveArgs?: string[]
 }
 
 export interface Stack {
@@ -624,7 +628,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const policiesDir = await policySet(dir, options.policies, options.shipped ?? true)
     const name = uniquePluginName()
-    const plugin = await Portcullis.start({ name, policiesDir, transport: options.transport ?? 'unix' })
+    const plugin = await Portcullis.start({ name, policiesDir, transport: options.transport ?? 'unix', serveArgs: options.serveArgs })
     resources.push(plugin)
     let tls: TlsUsers | undefined
     let endpoint: TlsEndpoint | undefined
