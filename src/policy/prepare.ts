@@ -34,16 +34,17 @@ export interface PreparedRequest {
 export function prepareRequest(input: RequestInput): PreparedRequest {
   const method = input.method.toUpperCase()
   const uri = normalizeUri(input.uri)
+  const query = uri.ok ? parseQuery(uri.rawQuery) : new Map<string, string[]>()
   let body: BodyState | undefined
   return {
     user: input.user ? input.user : null,
     method,
     path: uri.ok ? uri.path : '',
-    query: uri.ok ? parseQuery(uri.rawQuery) : new Map(),
+    query,
     version: uri.ok ? uri.version : null,
     status: input.status,
     rejected: uri.ok ? undefined : uri.reason,
-    queryIncomplete: formBodyPossible(method, input),
+    queryIncomplete: uri.ok && formBodyPossible(method, uri.path, query, input),
     body: () => {
       if (!body) {
         if (input.body === undefined || input.body.length === 0) body = { kind: 'none' }
@@ -70,24 +71,43 @@ export function requestView(req: PreparedRequest): RequestView {
 }
 
 const FORM_METHODS = new Set(['POST', 'PUT', 'PATCH'])
-/** Upload types dockerd's clients send for tar streams and archives (build, load, import, archive). */
-const BINARY_UPLOADS = new Set(['application/x-tar', 'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-bzip2', 'application/x-xz', 'application/zstd'])
+const ARCHIVE = /^\/containers\/[^/]+\/archive$/
 
 /**
- * Whether Go's ParseForm may have read parameters from a body the plugin cannot see. Go parses
- * the body of a POST, PUT or PATCH when the *first* Content-Type header is a form; dockerd forwards
- * the *last* one (measured on 20.10: `text/plain` then `application/json` showed the plugin JSON).
- * So: a visible form type, or any body the plugin did not get (Content-Length not "0") whose
- * forwarded type is not one of the binary upload types the docker clients use.
+ * Whether Go's ParseForm may have read parameters from a body the plugin cannot see, which
+ * dockerd's handlers then take before the query (measured on 20.10: `rename?name=aaa` with the
+ * form body `name=bbb` renamed to `bbb`). Go parses the body of a POST, PUT or PATCH when the
+ * *first* Content-Type header is a form, but dockerd forwards only the *last* one of a repeated
+ * header, so the type the plugin sees proves nothing. The query is incomplete evidence when:
+ *   - the type is a form, or
+ *   - the body was not forwarded, may be non-empty (Content-Length not "0"), and the endpoint does
+ *     not take its body as its payload.
+ * Payload endpoints (a build context, an image tarball to load or import, an archive to copy in,
+ * a plugin rootfs) would lose that payload to a form parse, so their query is trusted. What that
+ * leaves open on dockerd 20.10 — a classic build whose first ≤ 4 KiB are a small tar context and
+ * whose rest is a form — is documented in the README.
  */
-function formBodyPossible(method: string, input: RequestInput): boolean {
+function formBodyPossible(method: string, path: string, query: Map<string, string[]>, input: RequestInput): boolean {
   if (!FORM_METHODS.has(method) || !input.headers) return false
   const contentType = header(input.headers, 'content-type')
-  if (contentType === undefined) return false
+  if (contentType === undefined) return false // no Content-Type header at all: Go parses no form
   const media = (contentType.split(';')[0] ?? '').trim().toLowerCase()
   if (media === 'application/x-www-form-urlencoded') return true
-  if (input.body !== undefined || BINARY_UPLOADS.has(media)) return false
-  return header(input.headers, 'content-length') !== '0'
+  // A forwarded body means dockerd's first Content-Type was JSON: no form was parsed.
+  if (input.body !== undefined || header(input.headers, 'content-length') === '0') return false
+  return !takesPayload(method, path, query)
+}
+
+function takesPayload(method: string, path: string, query: Map<string, string[]>): boolean {
+  if (method === 'PUT') return ARCHIVE.test(path)
+  if (method !== 'POST') return false
+  switch (path) {
+    case '/build': return !query.has('remote') // with a remote context the body is not the context
+    case '/images/load':
+    case '/plugins/create': return true
+    case '/images/create': return query.get('fromSrc')?.[0] === '-'
+    default: return false
+  }
 }
 
 function header(headers: Readonly<Record<string, string>>, name: string): string | undefined {
