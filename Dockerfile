@@ -1,9 +1,10 @@
-# Portcullis as a container: builds the plugin and runs `portcullis serve`.
-# Run it with the plugin socket directory and the policies mounted from the host, e.g.
+# Portcullis as a container image: builds the plugin and runs `portcullis serve`.
+# Do not run it as a container of the dockerd it guards (anyone allowed to exec into or stop
+# containers could turn the gate off; see README "Known limitations"): run it on another engine,
+# or better as a host service. Packaging as a managed plugin comes later. Example, elsewhere:
 #   docker run -d --name portcullis --restart always \
 #     -v /run/docker/plugins:/run/docker/plugins -v /etc/portcullis/policies:/etc/portcullis/policies:ro \
 #     portcullis
-# (Packaging as a managed plugin and a test against a real daemon come later.)
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./

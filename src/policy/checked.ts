@@ -6,8 +6,11 @@ import type { Matcher } from './globs.js'
 import type { Effect, Phase, SourceRef } from './types.js'
 
 export interface CheckedGlob {
+  /** As written, for messages. */
   glob: string
   test: Matcher
+  /** For host path globs: the glob with `{policies}` substituted, for reasoning about prefixes. */
+  effective?: string
 }
 
 export type BodyExpectation =
@@ -33,6 +36,7 @@ export interface ContainerCondition {
   devices?: boolean | CheckedGlob[]
   securityOpts?: CheckedGlob[]
   images?: CheckedGlob[]
+  joinsContainers?: boolean
 }
 
 export interface VolumeCondition {

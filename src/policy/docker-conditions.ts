@@ -18,8 +18,10 @@ import type { EvalEnv } from './types.js'
 
 type Endpoint = 'container-create' | 'exec-create' | 'legacy-start' | 'volume-create' | undefined
 
-const EXEC = /^\/containers\/[^/]+\/exec$/
-const START = /^\/containers\/[^/]+\/start$/
+// dockerd's routes are `/containers/{name:.*}/exec` and `…/start`: a name may hold `/` (a legacy
+// link registers `/<container>/<alias>` as a name of the linked container).
+const EXEC = /^\/containers\/.+\/exec$/s
+const START = /^\/containers\/.+\/start$/s
 
 export function endpointOf(req: PreparedRequest): Endpoint {
   if (req.method !== 'POST') return undefined
@@ -69,7 +71,7 @@ export function containerHolds(c: ContainerCondition, req: PreparedRequest, leni
     return no(why, 'container conditions hold only on container create, exec create and a pre-1.24 start')
   }
   // Keys with no meaning on this endpoint never hold, with or without evidence.
-  if (endpoint === 'exec-create' && (c.hostMounts || c.images || c.hostNamespaces || c.devices !== undefined || c.securityOpts)) {
+  if (endpoint === 'exec-create' && (c.hostMounts || c.images || c.hostNamespaces || c.devices !== undefined || c.securityOpts || c.joinsContainers !== undefined)) {
     return no(why, 'exec create carries only privileged and capabilities')
   }
   if (endpoint === 'legacy-start' && c.images) return no(why, 'a start body carries no image')
@@ -80,11 +82,11 @@ export function containerHolds(c: ContainerCondition, req: PreparedRequest, leni
   if (c.privileged !== undefined && facts.privileged !== c.privileged) {
     return no(why, `container is ${facts.privileged ? '' : 'not '}privileged`)
   }
-  if (c.hostMounts) {
-    const globs = c.hostMounts
-    if (!some(facts.hostMounts, (m) => some(candidates(m, env), (p) => anyGlob(globs, p)))) {
-      return no(why, `host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
-    }
+  if (c.hostMounts && !mountsHold(c.hostMounts, facts.hostMounts, lenient, env)) {
+    return no(why, `host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
+  }
+  if (c.joinsContainers !== undefined && (facts.joinsContainers.length > 0) !== c.joinsContainers) {
+    return no(why, facts.joinsContainers.length > 0 ? `the container joins [${facts.joinsContainers.join(', ')}]` : 'the container joins no other container')
   }
   if (c.capabilities) {
     const wanted = c.capabilities
@@ -121,14 +123,38 @@ export function volumeHolds(c: VolumeCondition, req: PreparedRequest, lenient: b
   const facts = volumeFacts(req)
   if (!facts) return lenient || no(why, 'the volume create request has no JSON body (no evidence)')
   if (c.drivers && !anyGlob(c.drivers, facts.driver)) return no(why, `driver ${facts.driver} matches no drivers glob`)
-  if (c.hostMounts) {
-    const globs = c.hostMounts
-    const some = quantifier(lenient)
-    if (!some(facts.hostMounts, (m) => some(candidates(m, env), (p) => anyGlob(globs, p)))) {
-      return no(why, `volume host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
-    }
+  if (c.hostMounts && !mountsHold(c.hostMounts, facts.hostMounts, lenient, env)) {
+    return no(why, `volume host mounts [${facts.hostMounts.join(', ')}] do not match host_mounts`)
   }
   return true
+}
+
+/**
+ * `host_mounts` over the mounted host paths. A bind exposes its whole subtree, so for a deny
+ * (lenient) a mount also matches when it is an ancestor of what a glob protects (`/var` exposes
+ * `/var/lib/docker/**`); for an allow every mount, as written and as resolved, must match.
+ */
+function mountsHold(globs: CheckedGlob[], mounts: string[], lenient: boolean, env: EvalEnv): boolean {
+  const some = quantifier(lenient)
+  const matches = (p: string): boolean => anyGlob(globs, p) || (lenient && globs.some((g) => isAncestor(p, literalPrefix(g.effective ?? g.glob))))
+  return some(mounts, (m) => some(candidates(m, env), matches))
+}
+
+/** The literal directory a path glob starts with: `/var/lib/docker/**` → `/var/lib/docker`. */
+function literalPrefix(glob: string): string {
+  const segments = glob.split('/')
+  const literal: string[] = []
+  for (const seg of segments.slice(1)) {
+    if (/[*?[\]{}()!+@\\]/.test(seg)) break
+    literal.push(seg)
+  }
+  return `/${literal.join('/')}`
+}
+
+/** `/var` is an ancestor of `/var/lib/docker`; `/` of everything; a path is not its own ancestor. */
+function isAncestor(dir: string, of: string): boolean {
+  if (dir === of) return false
+  return dir === '/' || of.startsWith(`${dir}/`)
 }
 
 /**

@@ -9,7 +9,7 @@
  *   `{a,b}` alternatives (minimatch's brace expansion); `\` escapes the next character.
  * Literal patterns compile to string equality.
  */
-import { Minimatch, braceExpand } from 'minimatch'
+import { Minimatch, braceExpand, escape } from 'minimatch'
 
 export type Matcher = (subject: string) => boolean
 
@@ -32,6 +32,12 @@ function compileOnePathGlob(glob: string): Matcher {
   if (!mm.hasMagic() && !/[{\\]/.test(glob)) return (s) => s === glob
   if (mm.empty || mm.set.length === 0) throw new GlobError('the glob matches nothing')
   return (s) => mm.match(s)
+}
+
+/** A literal path as a path glob that matches exactly it (`{`, `*`, `@(` … escaped). */
+export function escapeGlob(literal: string): string {
+  // minimatch's escape leaves braces, which it would still expand.
+  return escape(literal).replace(/[{}]/g, '\\$&')
 }
 
 /** The literal first segment of a path glob (`/containers/*` → `containers`), or undefined if it is magic. */

@@ -31,3 +31,24 @@ export function lockoutWarnings(set: CompiledPolicySet): string[] {
   }
   return warnings
 }
+
+/** Route prefixes whose next segment is a `{name:.*}` variable in dockerd's router. */
+const NAME_ROUTES = /^\/(containers|images|volumes|networks|plugins|distribution)\/\*(\/|$)/
+
+/**
+ * Path globs that miss names containing `/`: dockerd's routes take `{name:.*}`, so an image name
+ * (`library/busybox`) or a container name made by a legacy link alias (`web/db`) spans several
+ * segments, where `*` matches one.
+ */
+export function globWarnings(set: CompiledPolicySet): string[] {
+  const out: string[] = []
+  for (const rule of set.rules) {
+    for (const p of [...(rule.match?.paths ?? []), ...(rule.unless?.paths ?? [])]) {
+      const m = NAME_ROUTES.exec(p.glob)
+      if (m && m[2] === '/') {
+        out.push(`${rule.source.file}:${rule.source.line}: rule ${rule.id}: path ${JSON.stringify(p.glob)} misses ${m[1]} names with "/" (dockerd's routes take any name: image names like library/busybox, container link aliases); write ${JSON.stringify(p.glob.replace('/*/', '/**/'))}`)
+      }
+    }
+  }
+  return out
+}

@@ -92,7 +92,8 @@ function formBodyPossible(method: string, path: string, query: Map<string, strin
   const contentType = header(input.headers, 'content-type')
   if (contentType === undefined) return false // no Content-Type header at all: Go parses no form
   const media = (contentType.split(';')[0] ?? '').trim().toLowerCase()
-  if (media === 'application/x-www-form-urlencoded') return true
+  // r.FormValue parses multipart bodies too (ParseMultipartForm).
+  if (media === 'application/x-www-form-urlencoded' || media === 'multipart/form-data') return true
   // A forwarded body means dockerd's first Content-Type was JSON: no form was parsed.
   if (input.body !== undefined || header(input.headers, 'content-length') === '0') return false
   return !takesPayload(method, path, query)

@@ -7,7 +7,7 @@ import type {
   CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, VolumeCondition,
 } from './checked.js'
 import type { PolicyError, PolicyErrorCode } from './errors.js'
-import { compileFlatGlob, compilePathGlob, GlobError } from './globs.js'
+import { compileFlatGlob, compilePathGlob, escapeGlob, GlobError } from './globs.js'
 import type { Matcher } from './globs.js'
 import type { ParsedYaml } from './parse-yaml.js'
 import { CAPABILITIES, normalizeCapabilityName, normalizeSecurityOpt } from './docker-names.js'
@@ -19,7 +19,7 @@ const TOP_KEYS = ['settings', 'groups', 'rules']
 const SETTINGS_KEYS = ['default', 'default_message']
 const RULE_KEYS = ['id', 'description', 'effect', 'phase', 'match', 'unless', 'message']
 const CONDITION_KEYS = ['users', 'groups', 'anonymous', 'methods', 'paths', 'query', 'body', 'status', 'container', 'volume']
-const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_namespaces', 'devices', 'security_opts', 'images']
+const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_namespaces', 'devices', 'security_opts', 'images', 'joins_containers']
 const VOLUME_KEYS = ['host_mounts', 'drivers']
 const NAMESPACES: Namespace[] = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroup']
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']
@@ -446,6 +446,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
     }))
   }
   if (m.images !== undefined) out.images = track(c.flatGlobs(join(path, 'images'), m.images, 'images', '["registry.example.com/**"]'))
+  if (m.joins_containers !== undefined) out.joinsContainers = track(c.boolean(join(path, 'joins_containers'), m.joins_containers, 'joins_containers'))
   if (Object.keys(m).length === 0) {
     c.at(path, 'value', 'E_POLICY_TYPE', 'container needs at least one condition (privileged, host_mounts, capabilities, …)')
     ok = false
@@ -485,10 +486,12 @@ function hostMountGlobs(c: FileChecker, path: string, value: unknown): CheckedGl
         c.at(p, 'value', 'E_POLICY_BAD_GLOB', `${POLICY_DIR_TOKEN} stands for the policy directory, which is not known here`)
         return undefined
       }
-      glob = written.replaceAll(POLICY_DIR_TOKEN, c.options.policyDir === '/' ? '' : c.options.policyDir)
+      const dir = c.options.policyDir === '/' ? '' : escapeGlob(c.options.policyDir)
+      glob = written.replaceAll(POLICY_DIR_TOKEN, dir)
     }
     const checked = c.glob(p, glob, 'host_mounts', compilePathGlob)
-    return checked && { glob: written, test: checked.test }
+    const effective = written.replaceAll(POLICY_DIR_TOKEN, c.options.policyDir === '/' ? '' : c.options.policyDir ?? '')
+    return checked && { glob: written, test: checked.test, effective }
   })
 }
 

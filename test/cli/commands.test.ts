@@ -79,6 +79,13 @@ describe('check', () => {
     assert.match(r.err, /warning: GET \/_ping is denied/)
     assert.doesNotMatch(r.err, /locks everyone out/)
   })
+  test('a path glob with * where dockerd takes names with / gets a warning', async () => {
+    const dir = await tempDir()
+    await writeFiles(dir, { 'p.yaml': 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n  - id: no-exec\n    effect: deny\n    match: {paths: ["/containers/*/exec"]}\n' })
+    const r = await cli(['check', '--policies', dir])
+    assert.equal(r.code, 0)
+    assert.match(r.err, /p\.yaml:5: rule no-exec: path "\/containers\/\*\/exec" misses containers names with "\/".*write "\/containers\/\*\*\/exec"/)
+  })
   test('a set that admits nobody gets the lock-out warning', async () => {
     const dir = await tempDir()
     await writeFiles(dir, { 'p.yaml': 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n' })

@@ -4,7 +4,7 @@
  * the shipped policies, whichever way the request spells it.
  */
 import assert from 'node:assert/strict'
-import { mkdir, symlink } from 'node:fs/promises'
+import { cp, mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { before, test } from 'node:test'
 import { hostEnv } from '../../src/host-env.js'
@@ -37,6 +37,7 @@ const CASES: Array<[string, (d: string) => ReturnType<typeof create>, string | n
   ['a Mounts bind of a symlink to /etc', (d) => create({ Mounts: [{ Type: 'bind', Source: `${d}/etc-link`, Target: '/e' }] }), 'no-host-root-mounts'],
   ['a path under a symlink that does not exist yet below it', (d) => create({ Binds: [`${d}/etc-link/not/yet:/x`] }), 'no-host-root-mounts'],
   ['a symlink to the policy directory ({policies})', (d) => create({ Binds: [`${d}/policies-link:/p`] }), 'no-mounts-of-the-gate'],
+  ['the parent of the policy directory (it exposes the policies)', () => create({ Binds: [`${path.dirname(repoPath('policies'))}:/repo`] }), 'no-mounts-of-the-gate'],
   ['a local volume whose device is a symlink to /', (d) => volume(`${d}/root`), 'no-host-volumes'],
   // dockerd hands a local volume's device to mount(2) uncleaned: `..` after a symlink is physical.
   ['a local volume device with .. after a symlink to /etc is /', (d) => volume(`${d}/etc-link/..`), 'no-host-volumes'],
@@ -53,6 +54,17 @@ for (const [name, request, rule] of CASES) {
     }
   })
 }
+
+test('host paths – a policy directory whose name has glob characters still protects itself', async () => {
+  const odd = path.join(await tempDir(), 'p{x,y}*')
+  await mkdir(odd)
+  await cp(repoPath('policies'), odd, { recursive: true })
+  const loaded = await loadPolicyDir(odd)
+  assert.equal(loaded.ok, true)
+  if (!loaded.ok) return
+  const d = evaluate(loaded.set, create({ Binds: [`${odd}/00-settings.yaml:/s`] }), 'request', hostEnv)
+  assert.equal(d.rule, 'no-mounts-of-the-gate')
+})
 
 test('host paths – without the host view, the written path alone decides (the symlink passes)', () => {
   assert.equal(evaluate(shipped, create({ Binds: [`${dir}/root:/host`] }), 'request', {}).allow, true)

@@ -1,5 +1,5 @@
 /** `portcullis check [--policies DIR] [--json]`: validate the set, print every error. */
-import { errorToJson, lockoutWarnings } from '../../policy/index.js'
+import { errorToJson, globWarnings, lockoutWarnings } from '../../policy/index.js'
 import { loadPolicyDir } from '../../store/load.js'
 import { EXIT, parseFlags, policiesDir } from '../args.js'
 import type { CliIO } from '../io.js'
@@ -16,7 +16,7 @@ export async function runCheck(args: string[], io: CliIO): Promise<number> {
     else printErrors(io, loaded.errors)
     return EXIT.invalidPolicies
   }
-  for (const w of lockoutWarnings(loaded.set)) io.stderr(`${paint(io, 'yellow', 'warning')}: ${w}\n`)
+  for (const w of [...lockoutWarnings(loaded.set), ...globWarnings(loaded.set)]) io.stderr(`${paint(io, 'yellow', 'warning')}: ${w}\n`)
   if (values.json) json(io, [])
   else {
     const s = loaded.set

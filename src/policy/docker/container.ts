@@ -35,7 +35,7 @@ import {
 } from '../body/go-view.js'
 import { normalizeImageRef } from './image-ref.js'
 import { absoluteHostPath, cleanPath, kernelHostPaths } from './paths.js'
-import { LOCAL_DRIVER, localBindMounts } from './volume.js'
+import { LOCAL_DRIVER, localHostMounts } from './volume.js'
 
 export type HostNamespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgroup'
 
@@ -50,6 +50,13 @@ export interface ContainerFacts {
   /** CapAdd upper-cased without `CAP_`; `ALL` when privileged. */
   capabilities: string[]
   hostNamespaces: HostNamespace[]
+  /**
+   * Other containers whose namespaces or volumes this one takes over: `NetworkMode`, `PidMode`,
+   * `IpcMode` of the form `container:<name>` (joined as `/proc/<pid>/ns/*` of that container,
+   * which are the host's when it uses host namespaces: daemon/oci_linux.go) and `VolumesFrom`
+   * entries (every mount point copied, binds included: daemon/volumes.go).
+   */
+  joinsContainers: string[]
   devices: { present: boolean; hostPaths: string[] }
   /** SecurityOpt as `key=value`, plus `systempaths=unconfined` for weakened Masked/ReadonlyPaths. */
   securityOpts: string[]
@@ -77,6 +84,7 @@ const HOST_CONFIG_FIELDS = {
   SecurityOpt: go.slice(go.string),
   UTSMode: go.string,
   UsernsMode: go.string,
+  VolumesFrom: go.slice(go.string),
   Devices: go.slice(go.struct({ PathOnHost: go.string })),
   DeviceCgroupRules: go.slice(go.string),
   DeviceRequests: go.slice(go.struct({})),
@@ -127,6 +135,7 @@ export function readExecCreate(root: JsonNode): ContainerFacts {
     hostMounts: [],
     capabilities: privileged ? ['ALL'] : [],
     hostNamespaces: [],
+    joinsContainers: [],
     devices: { present: privileged, hostPaths: [] },
     securityOpts: [],
     image: undefined,
@@ -156,6 +165,10 @@ function hostFacts(endpoint: ContainerFacts['endpoint'], hc: GoValue | undefined
     ['UTSMode', 'uts'], ['UsernsMode', 'userns'], ['CgroupnsMode', 'cgroup'],
   ]
   const hostNamespaces = modes.filter(([field]) => stringOf(get(field)) === 'host').map(([, ns]) => ns)
+  const joinsContainers = [
+    ...(['NetworkMode', 'PidMode', 'IpcMode'] as const).map((f) => stringOf(get(f))).filter((m) => m.startsWith('container:')),
+    ...strings('VolumesFrom').filter((v) => v !== '').map((v) => `volumes-from:${v}`),
+  ]
 
   const devices = elementsOf(get('Devices'))
   const present = privileged || [devices, elementsOf(get('DeviceRequests')), elementsOf(get('DeviceCgroupRules'))].some((l) => l.length > 0)
@@ -172,6 +185,7 @@ function hostFacts(endpoint: ContainerFacts['endpoint'], hc: GoValue | undefined
     hostMounts: unique([...strings('Binds').flatMap(bindSource), ...elementsOf(get('Mounts')).flatMap(mountSources)]),
     capabilities: unique(capabilities),
     hostNamespaces,
+    joinsContainers: unique(joinsContainers),
     devices: { present, hostPaths: unique(devicePaths) },
     securityOpts: unique(securityOpts),
     image,
@@ -207,7 +221,7 @@ function mountSources(mount: GoValue): string[] {
   const driver = fieldOf(fieldOf(mount, 'VolumeOptions'), 'DriverConfig')
   if (!(driver instanceof GoStruct)) return []
   const name = stringOf(fieldOf(driver, 'Name'))
-  return name === '' || name === LOCAL_DRIVER ? localBindMounts(fieldOf(driver, 'Options')) : []
+  return name === '' || name === LOCAL_DRIVER ? localHostMounts(fieldOf(driver, 'Options')) : []
 }
 
 /** NormalizeLegacyCapabilities as a policy name: Go-upper-cased, `CAP_` removed; `ALL` stays. */

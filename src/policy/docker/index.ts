@@ -5,5 +5,5 @@ export {
 export type { ContainerFacts, HostNamespace } from './container.js'
 export { normalizeImageRef } from './image-ref.js'
 export { absoluteHostPath, cleanPath, hostPathCandidates, kernelHostPaths } from './paths.js'
-export { localBindMounts, readVolumeCreate } from './volume.js'
+export { localHostMounts, readVolumeCreate } from './volume.js'
 export type { VolumeFacts } from './volume.js'

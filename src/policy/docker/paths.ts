@@ -65,14 +65,38 @@ export function kernelHostPaths(path: string): string[] {
  */
 export function hostPathCandidates(path: string, realpath: (p: string) => string | undefined): string[] {
   const cleaned = absoluteHostPath(path)
+  // Longer than PATH_MAX: the kernel mounts no such path; do not spend system calls on it.
+  if (path.length > PATH_MAX) return [cleaned]
   const parts = (path.startsWith('/') ? path : `/${path}`).split('/').filter((p) => p !== '' && p !== '.')
+  const prefix = (k: number): string => `/${parts.slice(0, k).join('/')}`
+  // Existence is monotonic along the prefixes (a prefix resolves only if every shorter one
+  // does), so the longest existing one is found by binary search: O(log n) realpath calls, where
+  // walking back from the full path was quadratic in the number of segments.
+  let lo = 0 // `/` always exists
+  let hi = parts.length
+  let real = realpath('/')
+  const full = realpath(prefix(hi))
+  if (full !== undefined) {
+    lo = hi
+    real = full
+  } else {
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >> 1
+      const r = realpath(prefix(mid))
+      if (r === undefined) hi = mid
+      else {
+        lo = mid
+        real = r
+      }
+    }
+  }
   const out = [cleaned]
-  for (let k = parts.length; k >= 0; k--) {
-    const real = realpath(`/${parts.slice(0, k).join('/')}`)
-    if (real === undefined) continue
-    const resolved = cleanPath([real, ...parts.slice(k)].join('/'))
+  if (real !== undefined) {
+    const resolved = cleanPath([real, ...parts.slice(lo)].join('/'))
     if (!out.includes(resolved)) out.push(resolved)
-    break
   }
   return out
 }
+
+/** Linux PATH_MAX. */
+const PATH_MAX = 4096

@@ -10,7 +10,7 @@ import { kernelHostPaths } from './paths.js'
 export interface VolumeFacts {
   /** `Driver`, `local` when empty (dockerd's default driver). Compared exactly by dockerd. */
   driver: string
-  /** Host paths a `local` volume with bind options mounts (see `localBindMounts`). */
+  /** Host paths a `local` volume's options expose (see `localHostMounts`). */
   hostMounts: string[]
   /** Decode errors: when not empty, dockerd rejects the request. */
   decodeErrors?: string[]
@@ -27,23 +27,41 @@ export const LOCAL_DRIVER = 'local'
 export function readVolumeCreate(root: JsonNode): VolumeFacts {
   const { value, errors } = decodeAs(VOLUME_CREATE, root)
   const driver = stringOf(fieldOf(value, 'Driver')) || LOCAL_DRIVER
-  const hostMounts = driver === LOCAL_DRIVER ? localBindMounts(fieldOf(value, 'DriverOpts')) : []
+  const hostMounts = driver === LOCAL_DRIVER ? localHostMounts(fieldOf(value, 'DriverOpts')) : []
   return errors.length > 0 ? { driver, hostMounts, decodeErrors: errors } : { driver, hostMounts }
 }
 
+/** Filesystem types that mount nothing of the host: memory, or a remote share. */
+const NOT_HOST_TYPES = new Set(['tmpfs', 'ramfs', 'nfs', 'nfs4', 'cifs', 'smb3'])
+const OVERLAY_DIRS = /^(lowerdir|upperdir|workdir)=(.*)$/
+
 /**
- * The host paths a `local` volume with these driver options binds (`volume/local/local_unix.go`):
- * option keys are exact (`o`, `device`, `type`; any other key, `Device` included, is rejected by
- * the driver), `o` is split on commas exactly as `mount.parseOptions` does, and `bind` or `rbind`
- * there sets MS_BIND whatever `type` says; `type=none` with a device counts as a bind too (§9).
- * The device goes to mount(2) uncleaned and, when relative, relative to dockerd's working
- * directory (`/` under systemd).
+ * The host a `local` volume with these driver options exposes (`volume/local/local_unix.go`).
+ * The driver hands `type`, `device` and `o` to mount(2) as root, so every option set but memory
+ * and remote shares reaches the host:
+ *   - `bind`/`rbind` among the comma-separated `o` (exact), or `type=none`: a bind of the device;
+ *   - a device that is a path (`type=ext4,device=/dev/sda1`: the host's disk): that path;
+ *   - overlay-style `lowerdir=`/`upperdir=`/`workdir=` in `o` (`:`-separated lists): those paths;
+ *   - kernel filesystems (`proc`, `sysfs`, `binfmt_misc`, `cgroup`, `debugfs`, …) and any type not
+ *     known to be harmless, with a device that is not a path: reported as `/`, the host itself.
+ * Option keys are exact (`o`, `device`, `type`; the driver rejects any other key, `Device`
+ * included). The device goes to mount(2) uncleaned and, when relative, relative to dockerd's
+ * working directory (`/` under systemd).
  */
-export function localBindMounts(options: GoValue | undefined): string[] {
+export function localHostMounts(options: GoValue | undefined): string[] {
   if (!(options instanceof GoMap)) return []
   const opt = (key: string): string => stringOf(options.entries.get(key))
+  const type = opt('type')
   const device = opt('device')
-  if (device === '') return []
-  const bind = opt('o').split(',').some((o) => o === 'bind' || o === 'rbind') || opt('type') === 'none'
-  return bind ? kernelHostPaths(device) : []
+  const flags = opt('o').split(',')
+  if (type === '' && device === '' && opt('o') === '') return []
+  if (flags.some((o) => o === 'bind' || o === 'rbind') || type === 'none') return device === '' ? [] : kernelHostPaths(device)
+  const out: string[] = []
+  for (const flag of flags) {
+    const m = OVERLAY_DIRS.exec(flag)
+    if (m) for (const dir of (m[2] as string).split(':')) if (dir !== '') out.push(...kernelHostPaths(dir))
+  }
+  if (device.startsWith('/') && !NOT_HOST_TYPES.has(type)) out.push(...kernelHostPaths(device))
+  else if (!NOT_HOST_TYPES.has(type)) out.push('/')
+  return out
 }
