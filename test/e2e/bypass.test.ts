@@ -26,6 +26,7 @@ const MSG = {
   'no-debug-endpoints': 'dockerd\'s debug endpoints are for admins',
   'no-plugin-management': 'managing plugins is not allowed',
   'no-mounts-of-the-gate': 'mounting Docker\'s or Portcullis\' own files is not allowed',
+  'no-joining-containers': 'sharing another container\'s namespaces or volumes is not allowed',
   'e2e-reserved-container-names': 'container names starting with forbidden- are reserved',
 } as const
 type Rule = keyof typeof MSG
@@ -285,6 +286,66 @@ describe('legacy start: a host configuration in the body of POST /v1.23/containe
       assert.deepEqual({ privileged: info.HostConfig.Privileged, binds: info.HostConfig.Binds, startedAt: info.State.StartedAt }, { privileged: false, binds: null, startedAt: '0001-01-01T00:00:00Z' })
     })
   }
+})
+
+describe('found by the security review', () => {
+  const I = TEST_IMAGE
+  // A legacy link registers `/<container>/<alias>` as a name of the linked container; dockerd's
+  // routes take any name, so `/containers/la-b/x/exec` is an exec in la-a.
+  before(async () => {
+    assertExit(await stack.dockerd.docker(DOCKER_CLI_20, ['run', '-d', '--name', 'la-a', I, 'sleep', '600']), 0, 'docker run -d la-a')
+    assertExit(await stack.dockerd.docker(DOCKER_CLI_20, ['create', '--name', 'la-b', '--link', 'la-a:x', I, 'true']), 0, 'docker create --link')
+  })
+
+  test('the link alias name resolves to the linked container (dockerd)', async () => {
+    const r = await stack.dockerd.api('GET', '/v1.41/containers/la-b/x/json')
+    assert.equal(r.status, 200)
+    assert.equal((r.json as { Name: string }).Name, '/la-a')
+  })
+
+  test('exec --privileged through a link alias name is denied', async () => {
+    await attempt('POST', '/v1.41/containers/la-b/x/exec', '{"Privileged":true,"Cmd":["true"]}', 'no-privileged')
+    const r = await stack.dockerd.api('GET', '/v1.41/containers/la-a/json')
+    assert.equal((r.json as { ExecIDs: unknown }).ExecIDs, null)
+  })
+
+  test('a privileged pre-1.24 start body through a link alias name is denied', async () => {
+    assertExit(await stack.dockerd.docker(DOCKER_CLI_20, ['create', '--name', 'la-c', I, 'true']), 0, 'docker create la-c')
+    assertExit(await stack.dockerd.docker(DOCKER_CLI_20, ['create', '--name', 'la-d', '--link', 'la-c:y', I, 'true']), 0, 'docker create --link la-c:y')
+    await attempt('POST', '/v1.23/containers/la-d/y/start', '{"Privileged":true,"Binds":["/:/host"]}', 'no-privileged')
+    const r = await stack.dockerd.api('GET', '/v1.41/containers/la-c/json')
+    assert.equal((r.json as { HostConfig: { Privileged: boolean } }).HostConfig.Privileged, false)
+  })
+
+  const creates: Array<{ name: string; body: (n: string) => string; rule: Rule }> = [
+    { name: 'a bind of /var (a parent of /var/lib/docker)', body: () => JSON.stringify({ Image: I, HostConfig: { Binds: ['/var:/host'] } }), rule: 'no-host-root-mounts' },
+    { name: 'a bind of the policy directory\'s parent', body: () => JSON.stringify({ Image: I, HostConfig: { Binds: [`${path.dirname(stack.policiesDir)}:/p`] } }), rule: 'no-mounts-of-the-gate' },
+    { name: 'a volume-type mount of proc', body: () => JSON.stringify({ Image: I, HostConfig: { Mounts: [{ Type: 'volume', Target: '/p', VolumeOptions: { DriverConfig: { Options: { type: 'proc', device: 'proc' } } } }] } }), rule: 'no-host-root-mounts' },
+    { name: '--volumes-from another container', body: () => JSON.stringify({ Image: I, HostConfig: { VolumesFrom: ['la-a'] } }), rule: 'no-joining-containers' },
+    { name: '--pid container:X', body: () => JSON.stringify({ Image: I, HostConfig: { PidMode: 'container:la-a' } }), rule: 'no-joining-containers' },
+  ]
+  for (const c of creates) {
+    test(`container create with ${c.name} is denied and not created`, async () => {
+      const name = unique('review')
+      await attempt('POST', `/v1.41/containers/create?name=${name}`, c.body(name), c.rule)
+      assert.equal(await stack.dockerd.containerExists(name), false)
+    })
+  }
+
+  for (const [label, opts] of [['proc', { type: 'proc', device: 'proc' }], ['binfmt_misc', { type: 'binfmt_misc', device: 'binfmt_misc' }], ['the host disk', { type: 'ext4', device: '/dev/vda1' }]] as const) {
+    test(`a local volume of ${label} is denied and not created`, async () => {
+      const name = unique('kvol')
+      await attempt('POST', '/v1.41/volumes/create', JSON.stringify({ Name: name, DriverOpts: opts }), 'no-host-volumes')
+      assert.equal(await stack.dockerd.volumeExists(name), false)
+    })
+  }
+
+  test('a tmpfs volume stays allowed', async () => {
+    const name = unique('tmpvol')
+    const r = await send('POST', '/v1.41/volumes/create', JSON.stringify({ Name: name, DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=8m' } }))
+    assert.equal(r.status, 201, r.body)
+    assert.equal(await stack.dockerd.volumeExists(name), true)
+  })
 })
 
 describe('query parameters and form bodies', () => {
