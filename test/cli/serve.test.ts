@@ -10,9 +10,10 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { repoPath } from '../helpers/paths.js'
 import { payload, rawRequest, tempDir, writeFiles } from '../helpers/plugin-server.js'
-import { run, serve, socketAccepts, waitFor } from '../helpers/cli.js'
+import { run, serve, socketAccepts, waitFor, withServedSet } from '../helpers/cli.js'
 
 const SHIPPED = repoPath('policies')
+const PING = 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n'
 
 test('serve – on a Unix socket: answers dockerd, then SIGTERM removes the socket and exits 0', async () => {
   const dir = await tempDir()
@@ -117,51 +118,30 @@ test('serve – usage errors exit 2', async () => {
   }
 })
 
-test('serve – a malformed request gets a 500 Err and the process keeps serving', async () => {
-  const dir = await tempDir()
-  const socket = path.join(dir, 'robust.sock')
-  const server = serve(['--policies', SHIPPED, '--socket', socket, '--log-level', 'warn'])
-  try {
-    await waitFor('the socket', () => socketAccepts(socket))
+test('serve – a malformed request gets a 500 Err and the process keeps serving', () =>
+  withServedSet({ 'a.yaml': PING }, ['--log-level', 'warn'], async ({ socket, ask }) => {
     for (const bad of ['', 'nope', '{"RequestMethod":1}', '[]']) {
       const r = await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', bad)
       assert.equal(r.status, 500)
     }
-    const ok = await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload('HEAD', '/_ping')))
-    assert.deepEqual(ok.json, { Allow: true })
-  } finally {
-    server.child.kill('SIGTERM')
-  }
-  assert.equal(await server.exit, 0)
-})
+    assert.deepEqual(await ask('HEAD', '/_ping'), { Allow: true })
+  }))
 
-
-test('serve – SIGHUP reloads (with file watching and the periodic check off)', async () => {
-  const dir = await tempDir()
-  const policies = path.join(dir, 'policies')
-  await writeFiles(policies, { 'a.yaml': 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n' })
-  const socket = path.join(dir, 'hup.sock')
-  const server = serve(['--policies', policies, '--socket', socket, '--no-watch', '--poll-interval', '0'])
-  const ping = async () => (await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload('GET', '/_ping')))).json
-  try {
-    await waitFor('the socket', () => socketAccepts(socket))
-    await writeFiles(policies, { 'a.yaml': 'rules:\n  - id: ping\n    effect: deny\n    match: {paths: ["/_ping"]}\n' })
-    assert.deepEqual(await ping(), { Allow: true }, 'nothing reloads on its own')
+test('serve – SIGHUP reloads (with file watching and the periodic check off)', () =>
+  withServedSet({ 'a.yaml': PING }, ['--no-watch', '--poll-interval', '0'], async ({ policies, server, ask }) => {
+    await writeFiles(policies, { 'a.yaml': PING.replace('effect: allow', 'effect: deny') })
+    assert.deepEqual(await ask('GET', '/_ping'), { Allow: true }, 'nothing reloads on its own')
     server.child.kill('SIGHUP')
     await waitFor('the reload', () => server.output().includes('"msg":"policies reloaded"'))
-    assert.deepEqual(await ping(), { Allow: false, Msg: 'GET /_ping is denied by policy (rule ping)' })
-  } finally {
-    server.child.kill('SIGTERM')
-  }
-  assert.equal(await server.exit, 0)
-})
+    assert.deepEqual(await ask('GET', '/_ping'), { Allow: false, Msg: 'GET /_ping is denied by policy (rule ping)' })
+  }))
 
 test('serve – with --state-dir, an invalid set at start serves the last-good snapshot, loudly, until fixed', async () => {
   const dir = await tempDir()
   const policies = path.join(dir, 'policies')
   const state = path.join(dir, 'state')
   const socket = path.join(dir, 'snap.sock')
-  const good = 'rules:\n  - id: ping\n    effect: allow\n    match: {paths: ["/_ping"]}\n'
+  const good = PING
   await writeFiles(policies, { 'a.yaml': good })
   const first = serve(['--policies', policies, '--socket', socket, '--state-dir', state])
   await waitFor('the socket', () => socketAccepts(socket))

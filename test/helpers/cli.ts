@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { connect } from 'node:net'
+import path from 'node:path'
+import { payload, rawRequest, tempDir, writeFiles } from './plugin-server.js'
 import { runMain } from '../../src/cli/main.js'
 import { memoryIO } from '../../src/cli/io.js'
 import { repoPath } from './paths.js'
@@ -60,4 +62,36 @@ export function socketAccepts(socketPath: string): Promise<boolean> {
     s.once('connect', () => { s.destroy(); resolve(true) })
     s.once('error', () => resolve(false))
   })
+}
+
+export interface ServedSet {
+  dir: string
+  policies: string
+  socket: string
+  server: Served
+  /** The decision for an AuthZReq of `method uri`, as JSON. */
+  ask(method: string, uri: string): Promise<unknown>
+}
+
+/**
+ * Writes `files` as a policy directory, serves it on a socket in a temporary directory, runs `fn`,
+ * then stops the server with SIGTERM and requires a clean exit.
+ */
+export async function withServedSet(files: Record<string, string>, args: string[], fn: (s: ServedSet) => Promise<void>): Promise<void> {
+  const dir = await tempDir()
+  const policies = path.join(dir, 'policies')
+  await writeFiles(policies, files)
+  const socket = path.join(dir, 'portcullis.sock')
+  const server = serve(['--policies', policies, '--socket', socket, ...args])
+  try {
+    await waitFor('the socket', () => socketAccepts(socket))
+    await fn({
+      dir, policies, socket, server,
+      ask: async (method, uri) => (await rawRequest(socket, 'POST', '/AuthZPlugin.AuthZReq', JSON.stringify(payload(method, uri)))).json,
+    })
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  const code = await server.exit
+  if (code !== 0) throw new Error(`serve exited with ${code}:\n${server.output()}`)
 }
