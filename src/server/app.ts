@@ -36,6 +36,10 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
   })
   const log = opts.logger.child({ module: 'authz' })
 
+  if (log.isLevelEnabled('debug')) {
+    app.addHook('onRequest', async (request) => { log.debug({ method: request.method, url: request.url }, 'request received') })
+  }
+
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
 

@@ -39,25 +39,26 @@ test('serve – on a Unix socket: answers dockerd, then SIGTERM removes the sock
 test('serve – SIGTERM lets a request in flight finish', async () => {
   const dir = await tempDir()
   const socket = path.join(dir, 'inflight.sock')
-  const server = serve(['--policies', SHIPPED, '--socket', socket])
+  const server = serve(['--policies', SHIPPED, '--socket', socket, '--log-level', 'debug'])
   await waitFor('the socket', () => socketAccepts(socket))
   const body = Buffer.from(JSON.stringify(payload('GET', '/v1.41/info')))
+  const req = request({ socketPath: socket, method: 'POST', path: '/AuthZPlugin.AuthZReq', headers: { 'content-length': body.length } })
   const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request({ socketPath: socket, method: 'POST', path: '/AuthZPlugin.AuthZReq', headers: { 'content-length': body.length } }, (res) => {
+    req.on('response', (res) => {
       let text = ''
       res.on('data', (d: Buffer) => { text += d })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
     })
     req.on('error', reject)
-    // Send half the body, signal the server, then the rest: the request is in flight during shutdown.
-    req.write(body.subarray(0, 10))
-    req.once('socket', (s) => s.once('connect', () => {
-      setImmediate(() => {
-        server.child.kill('SIGTERM')
-        void waitFor('shutdown to begin', () => server.output().includes('shutting down')).then(() => req.end(body.subarray(10)), reject)
-      })
-    }))
   })
+  // 1. Half the body: the server has the request (it says so at debug level) but not all of it.
+  req.write(body.subarray(0, 10))
+  await waitFor('the server to receive the request', () => server.output().includes('"msg":"request received"'))
+  // 2. Shutdown begins while the request is in flight.
+  server.child.kill('SIGTERM')
+  await waitFor('shutdown to begin', () => server.output().includes('shutting down'))
+  // 3. The rest of the body: the request is still answered.
+  req.end(body.subarray(10))
   const r = await reply
   assert.equal(r.status, 200)
   assert.deepEqual(JSON.parse(r.text), { Allow: true })

@@ -82,9 +82,34 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
 
   const app = buildApp({ policies: store, logger, env: hostEnv })
   const watcher = watchPolicyStore(store, { pollIntervalMs: pollSeconds * 1000, events: !values['no-watch'] })
-  await watcher.ready
+
+  // Signals are handled from before the socket exists: a SIGTERM that arrives while starting
+  // still shuts down cleanly (and removes the socket) once listening is done.
   let cleanup = async (): Promise<void> => {}
+  let listening = false
+  let stopRequested = false
+  let stopped: (code: number) => void = () => {}
+  const done = new Promise<number>((resolve) => { stopped = resolve })
+  let closing = false
+  const stop = (): void => {
+    stopRequested = true
+    if (!listening || closing) return
+    closing = true
+    log.info('shutting down: finishing in-flight requests')
+    watcher.close()
+    void app.close().then(cleanup).then(() => {
+      offs.forEach((off) => off())
+      stopped(EXIT.ok)
+    })
+  }
+  const offs = [
+    signals.on('SIGTERM', stop),
+    signals.on('SIGINT', stop),
+    signals.on('SIGHUP', () => { void store.reload() }),
+  ]
+
   try {
+    await watcher.ready
     if (tcp) {
       const specDir = values['spec-dir'] ?? DEFAULT_SPEC_DIR
       const { address, specFile } = await listenOnTcp(app, tcp.host, tcp.port, specDir, name)
@@ -97,6 +122,7 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
       log.info({ socket, revision: store.current().revision }, 'serving')
     }
   } catch (e) {
+    offs.forEach((off) => off())
     watcher.close()
     await app.close().catch(() => undefined)
     if (e instanceof ListenError || (e as NodeJS.ErrnoException).code) {
@@ -105,23 +131,7 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
     }
     throw e
   }
-
-  return new Promise<number>((resolve) => {
-    let closing = false
-    const stop = (): void => {
-      if (closing) return
-      closing = true
-      log.info('shutting down: finishing in-flight requests')
-      watcher.close()
-      void app.close().then(cleanup).then(() => {
-        offs.forEach((off) => off())
-        resolve(EXIT.ok)
-      })
-    }
-    const offs = [
-      signals.on('SIGTERM', stop),
-      signals.on('SIGINT', stop),
-      signals.on('SIGHUP', () => { void store.reload() }),
-    ]
-  })
+  listening = true
+  if (stopRequested) stop()
+  return done
 }
