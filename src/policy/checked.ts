@@ -93,4 +93,8 @@ export interface CheckedFile {
   groups: CheckedGroup[]
   rules: CheckedRule[]
   groupReferences: GroupReference[]
+  /** Every valid rule id and group name written, also of rules and groups with other errors, so
+   * that duplicates are reported in the same run. */
+  ruleIds: Array<{ id: string; source: SourceRef & { column: number } }>
+  groupNames: Array<{ name: string; source: SourceRef & { column: number } }>
 }

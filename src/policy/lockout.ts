@@ -35,18 +35,40 @@ export function lockoutWarnings(set: CompiledPolicySet): string[] {
 /** Route prefixes whose next segment is a `{name:.*}` variable in dockerd's router. */
 const NAME_ROUTES = /^\/(containers|images|volumes|networks|plugins|distribution)\/\*(\/|$)/
 
+/** Everything `check` warns about (the set is valid, but probably not what was meant). */
+export function policyWarnings(set: CompiledPolicySet): string[] {
+  return [...lockoutWarnings(set), ...nameGlobWarnings(set), ...quotedValueWarnings(set)]
+}
+
 /**
  * Path globs that miss names containing `/`: dockerd's routes take `{name:.*}`, so an image name
  * (`library/busybox`) or a container name made by a legacy link alias (`web/db`) spans several
  * segments, where `*` matches one.
  */
-export function globWarnings(set: CompiledPolicySet): string[] {
+function nameGlobWarnings(set: CompiledPolicySet): string[] {
   const out: string[] = []
   for (const rule of set.rules) {
     for (const p of [...(rule.match?.paths ?? []), ...(rule.unless?.paths ?? [])]) {
       const m = NAME_ROUTES.exec(p.glob)
       if (m && m[2] === '/') {
-        out.push(`${rule.source.file}:${rule.source.line}: rule ${rule.id}: path ${JSON.stringify(p.glob)} misses ${m[1]} names with "/" (dockerd's routes take any name: image names like library/busybox, container link aliases); write ${JSON.stringify(p.glob.replace('/*/', '/**/'))}`)
+        const example = m[1] === 'images' || m[1] === 'distribution' ? 'image names such as library/busybox' : m[1] === 'containers' ? 'container names made by link aliases, such as web/db' : 'names with "/"'
+        out.push(`${rule.source.file}:${rule.source.line}: rule ${rule.id}: path ${JSON.stringify(p.glob)} misses ${example}: dockerd's routes take any name there, and "*" stays inside one segment; write ${JSON.stringify(p.glob.replace('/*/', '/**/'))}`)
+      }
+    }
+  }
+  return out
+}
+
+/** A string that looks like a boolean or a number never equals the JSON boolean or number. */
+function quotedValueWarnings(set: CompiledPolicySet): string[] {
+  const out: string[] = []
+  for (const rule of set.rules) {
+    for (const b of [...(rule.match?.body ?? []), ...(rule.unless?.body ?? [])]) {
+      if (b.expect.kind !== 'values') continue
+      for (const v of b.expect.values) {
+        if (typeof v === 'string' && /^(true|false|-?\d+(\.\d+)?)$/.test(v)) {
+          out.push(`${rule.source.file}:${rule.source.line}: rule ${rule.id}: body ${b.key} expects the string ${JSON.stringify(v)}, which never equals a JSON ${/^(true|false)$/.test(v) ? 'boolean' : 'number'}; write ${v} without quotes if that is what you mean`)
+        }
       }
     }
   }

@@ -17,12 +17,12 @@ export function validateSet(files: CheckedFile[]): PolicyError[] {
         settings = file.settings.source
       }
     }
-    for (const g of file.groups) {
+    for (const g of file.groupNames) {
       const first = groups.get(g.name)
       if (first) errors.push({ code: 'E_POLICY_GROUP_REDEFINED', ...g.source, message: `group "${g.name}" is defined twice: also defined at ${where(first)}; define each group in one file` })
       else groups.set(g.name, g.source)
     }
-    for (const r of file.rules) {
+    for (const r of file.ruleIds) {
       const first = ids.get(r.id)
       if (first) errors.push({ code: 'E_POLICY_DUPLICATE_ID', ...r.source, message: `duplicate rule id "${r.id}": also defined at ${where(first)}; rule ids are unique across the set` })
       else ids.set(r.id, r.source)

@@ -126,7 +126,7 @@ class FileChecker {
 
 export function validateFile(name: string, parsed: ParsedYaml, options: ValidateOptions = {}): { file: CheckedFile; errors: PolicyError[] } {
   const c = new FileChecker(name, parsed, options)
-  const file: CheckedFile = { name, groups: [], rules: [], groupReferences: [] }
+  const file: CheckedFile = { name, groups: [], rules: [], groupReferences: [], ruleIds: [], groupNames: [] }
   const top = parsed.value
   if (top === undefined || top === null) return { file, errors: c.errors }
   if (!isMapping(top)) {
@@ -135,13 +135,13 @@ export function validateFile(name: string, parsed: ParsedYaml, options: Validate
   }
   c.unknownKeys('', top, TOP_KEYS, 'a policy file')
   if (top.settings !== undefined) file.settings = checkSettings(c, top.settings)
-  if (top.groups !== undefined) file.groups = checkGroups(c, top.groups)
+  if (top.groups !== undefined) file.groups = checkGroups(c, top.groups, file.groupNames)
   if (top.rules !== undefined && top.rules !== null) {
     if (!Array.isArray(top.rules)) {
       c.at('rules', 'value', 'E_POLICY_TYPE', `rules must be a list of rules (lines starting with "- id: ..."), not ${describe(top.rules)}`)
     } else {
       top.rules.forEach((raw, i) => {
-        const rule = checkRule(c, `rules[${i}]`, raw, file.groupReferences)
+        const rule = checkRule(c, `rules[${i}]`, raw, file.groupReferences, file.ruleIds)
         if (rule) file.rules.push(rule)
       })
     }
@@ -173,12 +173,13 @@ function checkSettings(c: FileChecker, value: unknown): CheckedSettings | undefi
   return settings
 }
 
-function checkGroups(c: FileChecker, value: unknown): CheckedGroup[] {
+function checkGroups(c: FileChecker, value: unknown, names: CheckedFile['groupNames']): CheckedGroup[] {
   const m = c.mapping('groups', value, 'groups')
   if (!m) return []
   const out: CheckedGroup[] = []
   for (const [name, users] of Object.entries(m)) {
     const path = join('groups', name)
+    names.push({ name, source: c.source(path, 'key') })
     if (!ID.test(name)) {
       c.at(path, 'key', 'E_POLICY_BAD_ID', `group name ${JSON.stringify(name)} may only use letters, digits, "_", "." and "-"`)
     }
@@ -189,7 +190,7 @@ function checkGroups(c: FileChecker, value: unknown): CheckedGroup[] {
   return out
 }
 
-function checkRule(c: FileChecker, path: string, raw: unknown, groupRefs: GroupReference[]): CheckedRule | undefined {
+function checkRule(c: FileChecker, path: string, raw: unknown, groupRefs: GroupReference[], ids: CheckedFile['ruleIds']): CheckedRule | undefined {
   const m = c.mapping(path, raw, 'a rule')
   if (!m) return undefined
   c.unknownKeys(path, m, RULE_KEYS, 'a rule')
@@ -206,6 +207,7 @@ function checkRule(c: FileChecker, path: string, raw: unknown, groupRefs: GroupR
       id = undefined
     }
     if (id === undefined) ok = false
+    else ids.push({ id, source: c.source(path) })
   }
   const name = id !== undefined ? `rule ${id}` : 'a rule'
 

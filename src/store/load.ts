@@ -33,7 +33,11 @@ export async function readPolicyDir(dir: string): Promise<PolicyDirContents> {
     try {
       real = await realpath(abs)
     } catch (e) {
-      errors.push(unreadable(rel === '' ? dir : path.join(dir, rel), e))
+      if (rel === '' && (e as NodeJS.ErrnoException).code === 'ENOENT') {
+        errors.push({ code: 'E_POLICY_UNREADABLE', file: dir, line: 1, column: 1, message: `the policy directory ${dir} does not exist; give another with --policies DIR (or PORTCULLIS_POLICIES)` })
+      } else {
+        errors.push(unreadable(rel === '' ? dir : path.join(dir, rel), e))
+      }
       return
     }
     if (seenDirs.has(real)) return // a symlink loop, or a directory reached twice

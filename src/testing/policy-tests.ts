@@ -7,6 +7,7 @@ import { toRequestInput } from '../protocol/to-request-input.js'
 import { evaluate } from '../policy/index.js'
 import type { CompiledPolicySet, Decision, EvalEnv, Phase, PolicyError, PolicySourceFile, RequestInput } from '../policy/index.js'
 import { isSyntaxError, parseYaml } from '../policy/parse-yaml.js'
+import { closest } from '../policy/did-you-mean.js'
 
 export interface PolicyTest {
   file: string
@@ -37,6 +38,11 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
     return { tests, errors: [{ code: 'E_TEST_INVALID', file: file.name, line: parsed.line, column: parsed.column, message: `YAML syntax error: ${parsed.message}` }] }
   }
   if ('documents' in parsed) return { tests, errors: [{ code: 'E_TEST_INVALID', file: file.name, line: 1, column: 1, message: 'a test suite holds one YAML document' }] }
+  const unknown = (path: string, key: string, where: string, known: string[]): void => {
+    const near = closest(key, known)
+    const pos = parsed.keyAt(`${path}.${key}`)
+    errors.push({ code: 'E_TEST_INVALID', file: file.name, line: pos.line, column: pos.column, message: `unknown key "${key}" in ${where}; ${near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`}` })
+  }
   const err = (path: string, message: string): void => {
     const pos = parsed.valueAt(path)
     errors.push({ code: 'E_TEST_INVALID', file: file.name, line: pos.line, column: pos.column, message })
@@ -50,7 +56,7 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
   top.tests.forEach((raw, i) => {
     const path = `tests[${i}]`
     if (!isObject(raw)) return err(path, 'a test must be a mapping with name, request (or payload) and expect')
-    for (const k of Object.keys(raw)) if (!TEST_KEYS.includes(k)) err(`${path}.${k}`, `unknown key "${k}" in a test; known keys: ${TEST_KEYS.join(', ')}`)
+    for (const k of Object.keys(raw)) if (!TEST_KEYS.includes(k)) unknown(path, k, 'a test', TEST_KEYS)
     const name = typeof raw.name === 'string' ? raw.name : `test ${i + 1}`
     let phase: Phase = 'request'
     if (raw.phase !== undefined) {
@@ -66,7 +72,7 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
     } else {
       const r = raw.request
       if (!isObject(r)) return err(`${path}.request`, 'request must be a mapping with method and uri')
-      for (const k of Object.keys(r)) if (!REQUEST_KEYS.includes(k)) err(`${path}.request.${k}`, `unknown key "${k}" in a request; known keys: ${REQUEST_KEYS.join(', ')}`)
+      for (const k of Object.keys(r)) if (!REQUEST_KEYS.includes(k)) unknown(`${path}.request`, k, 'a request', REQUEST_KEYS)
       if (typeof r.method !== 'string' || typeof r.uri !== 'string') return err(`${path}.request`, 'request needs `method` and `uri` strings')
       if (r.user !== undefined && r.user !== null && typeof r.user !== 'string') return err(`${path}.request.user`, 'user must be a string (omit it for anonymous)')
       if (r.status !== undefined && typeof r.status !== 'number') return err(`${path}.request.status`, 'status must be a number')
@@ -82,8 +88,8 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
       }
     }
     const e = raw.expect
+    if (isObject(e)) for (const k of Object.keys(e)) if (!EXPECT_KEYS.includes(k)) unknown(`${path}.expect`, k, 'expect', EXPECT_KEYS)
     if (!isObject(e) || typeof e.allow !== 'boolean') return err(`${path}.expect`, 'expect needs `allow: true` or `allow: false`')
-    for (const k of Object.keys(e)) if (!EXPECT_KEYS.includes(k)) err(`${path}.expect.${k}`, `unknown key "${k}" in expect; known keys: ${EXPECT_KEYS.join(', ')}`)
     const expected: PolicyTest['expected'] = { allow: e.allow }
     if ('rule' in e) {
       if (e.rule !== null && typeof e.rule !== 'string') return err(`${path}.expect.rule`, 'rule must be a rule id, or null for the default decision')

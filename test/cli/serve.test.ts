@@ -28,6 +28,13 @@ test('serve – on a Unix socket: answers dockerd, then SIGTERM removes the sock
       '--data', JSON.stringify(payload('POST', '/v1.41/containers/create', { HostConfig: { Privileged: true } }))])
     assert.equal(call.code, 0, call.err)
     assert.match(call.out, /privileged containers are not allowed \(rule no-privileged\)/)
+    // A capture file whole, as `eval --payload` takes it.
+    const capture = await run(['plugins', 'call', 'gate', 'AuthZPlugin.AuthZReq', '--socket-dir', dir, '--spec-dir', dir,
+      '--data', `@${repoPath('test/fixtures/dockerd/req_container_create_legacy_toplevel.json')}`])
+    assert.equal(capture.code, 0, capture.err)
+    assert.match(capture.out, /\(rule no-privileged\)/)
+    const reloaded = await run(['reload', '--name', 'gate', '--socket', socket])
+    assert.equal(reloaded.code, 2, 'a socket and a name together are a usage error')
   } finally {
     server.child.kill('SIGTERM')
   }

@@ -1,5 +1,6 @@
 /** `portcullis check [--policies DIR] [--json]`: validate the set, print every error. */
-import { errorToJson, globWarnings, lockoutWarnings } from '../../policy/index.js'
+import { errorToJson, formatError, policyWarnings } from '../../policy/index.js'
+import { parseTestSuite } from '../../testing/policy-tests.js'
 import { loadPolicyDir } from '../../store/load.js'
 import { EXIT, parseFlags, policiesDir } from '../args.js'
 import type { CliIO } from '../io.js'
@@ -16,7 +17,11 @@ export async function runCheck(args: string[], io: CliIO): Promise<number> {
     else printErrors(io, loaded.errors)
     return EXIT.invalidPolicies
   }
-  for (const w of [...lockoutWarnings(loaded.set), ...globWarnings(loaded.set)]) io.stderr(`${paint(io, 'yellow', 'warning')}: ${w}\n`)
+  for (const w of policyWarnings(loaded.set)) io.stderr(`${paint(io, 'yellow', 'warning')}: ${w}\n`)
+  // Test suites are not policies, so their problems are warnings here (`portcullis test` fails on them).
+  for (const file of loaded.contents.tests) {
+    for (const e of parseTestSuite(file).errors) io.stderr(`${paint(io, 'yellow', 'warning')}: ${formatError(e)}\n`)
+  }
   if (values.json) json(io, [])
   else {
     const s = loaded.set

@@ -11,14 +11,15 @@ import type { CliIO } from '../io.js'
 import { json, paint, printErrors } from '../output.js'
 import { payloadToInput, readArg } from '../read-input.js'
 
-export const EVAL_USAGE = `usage: portcullis eval [--policies DIR] ([--user U] --method M --uri URI [--body FILE|-] | --payload FILE|-)
-                       [--phase request|response] [--json] [--explain]`
+export const EVAL_USAGE = `usage: portcullis eval [--policies DIR] ([--user U] --method M --uri URI [--body FILE|-] [--status N] | --payload FILE|-)
+                       [--phase request|response] [--json] [--explain]
+  --status N   the response status dockerd sent (response phase; implies --phase response)`
 
 export async function runEval(args: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(args, {
     policies: { type: 'string' }, user: { type: 'string' }, method: { type: 'string' }, uri: { type: 'string' },
     body: { type: 'string' }, payload: { type: 'string' }, phase: { type: 'string' }, json: { type: 'boolean' },
-    explain: { type: 'boolean' },
+    explain: { type: 'boolean' }, status: { type: 'string' },
   })
   if (values.phase !== undefined && values.phase !== 'request' && values.phase !== 'response') {
     throw new UsageError(`--phase must be request or response, not ${values.phase}`)
@@ -27,8 +28,8 @@ export async function runEval(args: string[], io: CliIO): Promise<number> {
   let input: RequestInput
   let phase: Phase
   if (values.payload !== undefined) {
-    if (values.method !== undefined || values.uri !== undefined || values.user !== undefined || values.body !== undefined) {
-      throw new UsageError('--payload cannot be combined with --user, --method, --uri or --body')
+    if (values.method !== undefined || values.uri !== undefined || values.user !== undefined || values.body !== undefined || values.status !== undefined) {
+      throw new UsageError('--payload cannot be combined with --user, --method, --uri, --body or --status')
     }
     const text = await readArg(values.payload, io, 'payload')
     let parsed: unknown
@@ -41,8 +42,14 @@ export async function runEval(args: string[], io: CliIO): Promise<number> {
   } else {
     if (values.method === undefined || values.uri === undefined) throw new UsageError('give --method and --uri, or --payload')
     const body = values.body !== undefined ? new TextEncoder().encode(await readArg(values.body, io, 'body')) : undefined
-    input = { user: values.user, method: values.method, uri: values.uri, body }
-    phase = flagPhase ?? 'request'
+    let status: number | undefined
+    if (values.status !== undefined) {
+      status = Number(values.status)
+      if (!Number.isInteger(status) || status < 100 || status > 599) throw new UsageError(`--status must be an HTTP status code, not ${values.status}`)
+      if (flagPhase === 'request') throw new UsageError('--status is a response status: it needs --phase response (or no --phase)')
+    }
+    phase = flagPhase ?? (status !== undefined ? 'response' : 'request')
+    input = { user: values.user, method: values.method, uri: values.uri, body, status }
   }
 
   const loaded = await loadPolicyDir(policiesDir(values.policies, io))
@@ -74,7 +81,7 @@ function printHuman(io: CliIO, x: Explanation, phase: Phase, verbose: boolean): 
   const verdict = d.allow ? paint(io, 'green', 'ALLOW') : paint(io, 'red', 'DENY')
   io.stdout(`${verdict} ${x.request.method} ${x.request.path || '(rejected URI)'} for ${who}${phase === 'response' ? ' (response phase)' : ''}\n`)
   if (d.rule) io.stdout(`  rule:    ${d.rule} (${d.source?.file}:${d.source?.line})\n`)
-  else io.stdout(`  rule:    none (${x.rejected ? 'the URI was rejected' : 'the default decision'})\n`)
+  else io.stdout(`  rule:    none (${x.rejected ? 'the URI was rejected' : phase === 'response' ? 'no response rule applies: responses are allowed' : 'no rule applies: settings.default decides'})\n`)
   if (!d.allow) io.stdout(`  message: ${d.message}\n`)
   if (!verbose) return
   if (x.request.version) io.stdout(`  api version: ${x.request.version}\n`)

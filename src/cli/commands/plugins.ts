@@ -170,11 +170,15 @@ async function readData(data: string | undefined): Promise<unknown> {
       throw new UsageError(`--data: cannot read ${data.slice(1)}: ${errorText(err)}`)
     }
   }
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch (err) {
     throw new UsageError(`--data: not valid JSON: ${errorText(err)}`)
   }
+  // A capture file (test/fixtures/dockerd/*.json) holds the wire payload under `payload`.
+  if (typeof value === 'object' && value !== null && 'payload' in value && 'http' in value) return (value as { payload: unknown }).payload
+  return value
 }
 
 async function runCall(args: string[], io: CliIO): Promise<number> {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { LevelWithSilent } from 'pino'
 import { hostEnv } from '../../host-env.js'
 import { createLogger, LOG_LEVELS } from '../../logging/logger.js'
-import { formatError } from '../../policy/index.js'
+import { formatError, policyWarnings } from '../../policy/index.js'
 import { buildApp } from '../../server/app.js'
 import { ListenError, listenOnTcp, listenOnUnixSocket, removeFile } from '../../server/listen.js'
 import { PolicyStore } from '../../store/policy-store.js'
@@ -74,6 +74,9 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
     log.error({ errors: opened.snapshotBecause.map(formatError), revision: store.current().revision }, warning)
   }
   store.on('snapshot-failed', (e) => log.warn(e, 'could not save the last-good snapshot'))
+  const warn = (): void => { for (const w of policyWarnings(store.current())) log.warn({ warning: w, revision: store.current().revision }, 'policy warning') }
+  warn()
+  store.on('reloaded', warn)
   store.on('reloaded', (e) => log.info(e, 'policies reloaded'))
   store.on('reload-failed', (e) => {
     if (e.repeated) return

@@ -17,26 +17,27 @@ export async function runTests(args: string[], io: CliIO): Promise<number> {
     printErrors(io, loaded.errors)
     return EXIT.invalidPolicies
   }
-  const results: TestResult[] = []
-  let invalid = 0
+  // A test that cannot be read is a failed test: it is listed with its error, never dropped.
+  const results: Array<TestResult | { file: string; name: string; pass: false; error: string }> = []
   for (const file of loaded.contents.tests) {
     const suite = parseTestSuite(file)
-    for (const e of suite.errors) io.stderr(`${formatError(e)}\n`)
-    invalid += suite.errors.length
+    for (const e of suite.errors) {
+      io.stderr(`${formatError(e)}\n`)
+      results.push({ file: e.file, name: `(invalid test at line ${e.line})`, pass: false, error: e.message })
+    }
     for (const t of suite.tests) results.push(runTest(loaded.set, t, hostEnv))
   }
-  const failed = results.filter((r) => !r.pass).length + invalid
+  const failed = results.filter((r) => !r.pass).length
   if (values.json) {
-    json(io, { passed: results.length - (failed - invalid), failed, tests: results })
+    json(io, { passed: results.length - failed, failed, tests: results })
   } else {
     for (const r of results) {
       io.stdout(`${r.pass ? paint(io, 'green', 'PASS') : paint(io, 'red', 'FAIL')} ${r.file}: ${r.name}\n`)
-      if (!r.pass) {
-        io.stdout(`     expected ${JSON.stringify(r.expected)}\n     actual   ${JSON.stringify(r.actual)}\n`)
-      }
+      if ('error' in r) io.stdout(`     ${r.error}\n`)
+      else if (!r.pass) io.stdout(`     expected ${JSON.stringify(r.expected)}\n     actual   ${JSON.stringify(r.actual)}\n`)
     }
     if (loaded.contents.tests.length === 0) io.stdout('no test suites (*.test.yaml) found\n')
-    io.stdout(`${results.length - (failed - invalid)} passed, ${failed} failed\n`)
+    io.stdout(`${results.length - failed} passed, ${failed} failed\n`)
   }
   return failed > 0 ? EXIT.failed : EXIT.ok
 }
