@@ -255,11 +255,8 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
   if (!m) return undefined
   c.unknownKeys(path, m, CONDITION_KEYS, where)
   const out: CheckedConditions = {}
-  let ok = true
-  const track = <T>(v: T | undefined): T | undefined => {
-    if (v === undefined) ok = false
-    return v
-  }
+  const t = tracker()
+  const track = t.track
 
   if (m.users !== undefined) out.users = track(c.flatGlobs(join(path, 'users'), m.users, 'users', '[alice, "ci-*"]'))
   if (m.groups !== undefined) {
@@ -286,7 +283,7 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
       const problem = pathNeverMatches(g.glob)
       if (problem) {
         c.at(`${join(path, 'paths')}[${i}]`, 'value', 'E_POLICY_NEVER_MATCHES', `path ${JSON.stringify(g.glob)} can never match: ${problem}`)
-        ok = false
+        t.fail()
       }
     })
     out.paths = track(paths)
@@ -296,7 +293,7 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
   if (m.status !== undefined) {
     if (phase !== 'response') {
       c.at(join(path, 'status'), 'key', 'E_POLICY_STATUS_PHASE', '`status` only applies to `phase: response` rules (a request has no status yet); add `phase: response` or remove it')
-      ok = false
+      t.fail()
     }
     out.status = track(c.list(join(path, 'status'), m.status, 'status', '[200, 201]', (p, v) => {
       if (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599) return v
@@ -309,17 +306,17 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
 
   if (out.anonymous === true && (out.users || out.groups)) {
     c.at(join(path, 'anonymous'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`anonymous: true\` together with \`${out.users ? 'users' : 'groups'}\` (users and groups never match an anonymous request)`)
-    ok = false
+    t.fail()
   }
   if (out.container && out.volume) {
     c.at(join(path, 'volume'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`container\` holds only on container endpoints and \`volume\` only on POST /volumes/create`)
-    ok = false
+    t.fail()
   }
   if ((out.container || out.volume) && out.methods && !out.methods.includes('*') && !out.methods.includes('POST')) {
     c.at(join(path, 'methods'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${out.container ? 'container' : 'volume'}\` holds only on POST requests, and methods does not include POST`)
-    ok = false
+    t.fail()
   }
-  return ok ? out : undefined
+  return t.ok ? out : undefined
 }
 
 /** Why a path glob can never match a normalised path, or undefined. */
@@ -405,11 +402,8 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
   if (!m) return undefined
   c.unknownKeys(path, m, CONTAINER_KEYS, 'container')
   const out: ContainerCondition = {}
-  let ok = true
-  const track = <T>(v: T | undefined): T | undefined => {
-    if (v === undefined) ok = false
-    return v
-  }
+  const t = tracker()
+  const track = t.track
   if (m.privileged !== undefined) out.privileged = track(c.boolean(join(path, 'privileged'), m.privileged, 'privileged'))
   if (m.host_mounts !== undefined) out.hostMounts = track(hostMountGlobs(c, join(path, 'host_mounts'), m.host_mounts))
   if (m.capabilities !== undefined) {
@@ -438,7 +432,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
     else if (Array.isArray(d)) out.devices = track(c.pathGlobs(join(path, 'devices'), d, 'devices', '["/dev/sd*"]'))
     else {
       c.at(join(path, 'devices'), 'value', 'E_POLICY_TYPE', `devices must be true, false or a list of device path globs such as ["/dev/sd*"], not ${describe(d)}`)
-      ok = false
+      t.fail()
     }
   }
   if (m.security_opts !== undefined) {
@@ -451,9 +445,9 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
   if (m.joins_containers !== undefined) out.joinsContainers = track(c.boolean(join(path, 'joins_containers'), m.joins_containers, 'joins_containers'))
   if (Object.keys(m).length === 0) {
     c.at(path, 'value', 'E_POLICY_TYPE', 'container needs at least one condition (privileged, host_mounts, capabilities, …)')
-    ok = false
+    t.fail()
   }
-  return ok ? out : undefined
+  return t.ok ? out : undefined
 }
 
 function checkVolume(c: FileChecker, path: string, raw: unknown): VolumeCondition | undefined {
@@ -461,20 +455,20 @@ function checkVolume(c: FileChecker, path: string, raw: unknown): VolumeConditio
   if (!m) return undefined
   c.unknownKeys(path, m, VOLUME_KEYS, 'volume')
   const out: VolumeCondition = {}
-  let ok = true
+  const t = tracker()
   if (m.host_mounts !== undefined) {
     out.hostMounts = hostMountGlobs(c, join(path, 'host_mounts'), m.host_mounts)
-    if (!out.hostMounts) ok = false
+    if (!out.hostMounts) t.fail()
   }
   if (m.drivers !== undefined) {
     out.drivers = c.flatGlobs(join(path, 'drivers'), m.drivers, 'drivers', '[local]')
-    if (!out.drivers) ok = false
+    if (!out.drivers) t.fail()
   }
   if (Object.keys(m).length === 0) {
     c.at(path, 'value', 'E_POLICY_TYPE', 'volume needs at least one condition (host_mounts, drivers)')
-    ok = false
+    t.fail()
   }
-  return ok ? out : undefined
+  return t.ok ? out : undefined
 }
 
 /** Path globs on host paths; `{policies}` stands for the policy directory's real path. */
@@ -495,6 +489,19 @@ function hostMountGlobs(c: FileChecker, path: string, value: unknown): CheckedGl
     const effective = written.replaceAll(POLICY_DIR_TOKEN, c.options.policyDir === '/' ? '' : c.options.policyDir ?? '')
     return checked && { glob: written, test: checked.test, effective }
   })
+}
+
+/** Whether every check of a section passed; `track` marks a failed check by its undefined result. */
+function tracker(): { track: <T>(v: T | undefined) => T | undefined; fail: () => void; readonly ok: boolean } {
+  let ok = true
+  return {
+    track: (v) => {
+      if (v === undefined) ok = false
+      return v
+    },
+    fail: () => { ok = false },
+    get ok() { return ok },
+  }
 }
 
 function isMapping(v: unknown): v is Mapping {
