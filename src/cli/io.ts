@@ -14,11 +14,27 @@ export interface CliIO {
   stdin(): Promise<string>
 }
 
+/**
+ * A stream's writer that goes quiet once the reader has gone (`portcullis eval … | head -1`):
+ * EPIPE stops further writes instead of ending the process with an unhandled error, and the
+ * command finishes and exits with its own code.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true
+    else throw e
+  })
+  return (text) => {
+    if (!closed) stream.write(text)
+  }
+}
+
 /** The IO of the running process. */
 export function processIO(): CliIO {
   return {
-    stdout: (text) => { process.stdout.write(text) },
-    stderr: (text) => { process.stderr.write(text) },
+    stdout: quietOnClosedPipe(process.stdout),
+    stderr: quietOnClosedPipe(process.stderr),
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     env: process.env,
     stdin: async () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { before, describe, test } from 'node:test'
-import { cli } from '../helpers/cli.js'
+import { spawnSync } from 'node:child_process'
+import { BIN, cli } from '../helpers/cli.js'
 import { repoPath } from '../helpers/paths.js'
 import { tempDir, writeFiles } from '../helpers/plugin-server.js'
 
@@ -221,6 +222,12 @@ describe('eval', () => {
     const out = JSON.parse(r.out) as { rule: null; message: string }
     assert.equal(out.rule, null)
     assert.match(out.message, /empty segment/)
+  })
+  test('a reader that closes the pipe early (| head -c1) ends it quietly, with no stack trace', () => {
+    const script = `printf '%s' '{"Image":"busybox","HostConfig":{"Privileged":true}}' | "${process.execPath}" "${BIN}" eval --policies "${SHIPPED}" --method POST --uri /v1.41/containers/create --explain --body - | head -c1; echo " status=$?"`
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    assert.equal(r.stderr, '')
+    assert.equal(r.stdout, 'D status=0\n')
   })
 })
 
