@@ -32,5 +32,5 @@ export function compileSources(files: PolicySourceFile[], revision: string, opti
   }
   errors.push(...validateSet(checked))
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) }
-  return { ok: true, set: compilePolicySet(checked, revision) }
+  return { ok: true, set: compilePolicySet(checked, revision, files, options) }
 }

@@ -6,8 +6,9 @@
 import type { CheckedConditions, CheckedFile, CheckedRule } from './checked.js'
 import { literalFirstSegment } from './globs.js'
 import type { Matcher } from './globs.js'
-import type { Effect, Phase, SourceRef } from './types.js'
+import type { Effect, Phase, PolicySourceFile, SourceRef } from './types.js'
 import { DEFAULT_MESSAGE } from './validate.js'
+import type { ValidateOptions } from './validate.js'
 
 export interface CompiledRule extends CheckedRule {
   /** Position in set order. */
@@ -24,6 +25,9 @@ export interface CompiledSettings {
 
 export interface CompiledPolicySet {
   revision: string
+  /** What it was compiled from, so that another thread can compile the same revision. */
+  sources: PolicySourceFile[]
+  validateOptions: ValidateOptions
   /** Policy file names in set order. */
   files: string[]
   settings: CompiledSettings
@@ -31,7 +35,7 @@ export interface CompiledPolicySet {
   index: Record<Phase, RuleIndex>
 }
 
-export function compilePolicySet(files: CheckedFile[], revision: string): CompiledPolicySet {
+export function compilePolicySet(files: CheckedFile[], revision: string, sources: PolicySourceFile[], validateOptions: ValidateOptions): CompiledPolicySet {
   const groupUsers = new Map<string, Matcher[]>()
   for (const f of files) for (const g of f.groups) if (!groupUsers.has(g.name)) groupUsers.set(g.name, g.users.map((u) => u.test))
   const membership = (name: string): Matcher => {
@@ -50,6 +54,8 @@ export function compilePolicySet(files: CheckedFile[], revision: string): Compil
   const settingsFile = files.find((f) => f.settings)?.settings
   return {
     revision,
+    sources,
+    validateOptions,
     files: files.map((f) => f.name),
     settings: settingsFile
       ? { default: settingsFile.default, defaultMessage: settingsFile.defaultMessage, source: { file: settingsFile.source.file, line: settingsFile.source.line } }

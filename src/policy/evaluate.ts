@@ -9,6 +9,7 @@
 import type { CompiledPolicySet, CompiledRule } from './compile.js'
 import { conditionsHold } from './conditions.js'
 import type { Why } from './conditions.js'
+import { RequestTooLarge } from './docker/limits.js'
 import { prepareRequest } from './prepare.js'
 import type { PreparedRequest } from './prepare.js'
 import type { Decision, EvalEnv, Phase, RequestInput } from './types.js'
@@ -20,11 +21,16 @@ export function evaluate(set: CompiledPolicySet, input: RequestInput, phase: Pha
 export function decide(set: CompiledPolicySet, req: PreparedRequest, phase: Phase, env: EvalEnv): Decision {
   if (req.rejected !== undefined) return rejectedUriDecision(req)
   let firstAllow: CompiledRule | undefined
-  for (const rule of set.index[phase].candidates(req.method, req.path)) {
-    if (rule.effect === 'allow' && firstAllow) continue
-    if (!ruleApplies(rule, req, env, undefined)) continue
-    if (rule.effect === 'deny') return denyDecision(rule, req)
-    firstAllow = rule
+  try {
+    for (const rule of set.index[phase].candidates(req.method, req.path)) {
+      if (rule.effect === 'allow' && firstAllow) continue
+      if (!ruleApplies(rule, req, env, undefined)) continue
+      if (rule.effect === 'deny') return denyDecision(rule, req)
+      firstAllow = rule
+    }
+  } catch (e) {
+    if (e instanceof RequestTooLarge) return tooLargeDecision(e)
+    throw e
   }
   if (firstAllow) return { allow: true, rule: firstAllow.id, message: '', source: sourceOf(firstAllow) }
   if (phase === 'response' || set.settings.default === 'allow') return { allow: true, rule: null, message: '', source: null }
@@ -48,6 +54,11 @@ export function denyDecision(rule: CompiledRule, req: PreparedRequest): Decision
 
 export function rejectedUriDecision(req: PreparedRequest): Decision {
   return { allow: false, rule: null, message: `request URI ${JSON.stringify(req.input.uri)} denied: ${req.rejected}`, source: null }
+}
+
+/** A request whose lists are longer than the readers read (docker/limits.ts): denied, saying so. */
+export function tooLargeDecision(e: RequestTooLarge): Decision {
+  return { allow: false, rule: null, message: `request denied: ${e.message}`, source: null }
 }
 
 function defaultMessage(set: CompiledPolicySet, req: PreparedRequest): string {

@@ -1,6 +1,7 @@
 /** `eval --explain`: for each rule of the phase, whether it applied and why not; and what the body said. */
 import type { CompiledPolicySet } from './compile.js'
 import { containerFacts, endpointOf, volumeFacts } from './docker-conditions.js'
+import { RequestTooLarge } from './docker/limits.js'
 import { decide, ruleApplies } from './evaluate.js'
 import { prepareRequest, requestView } from './prepare.js'
 import type { Decision, EvalEnv, Phase, RequestInput, RequestView, SourceRef } from './types.js'
@@ -31,18 +32,27 @@ export function explain(set: CompiledPolicySet, input: RequestInput, phase: Phas
   if (req.rejected === undefined) {
     for (const rule of set.index[phase].rules) {
       const why: string[] = []
-      const applied = ruleApplies(rule, req, env, why)
+      let applied: boolean
+      try {
+        applied = ruleApplies(rule, req, env, why)
+      } catch (e) {
+        if (!(e instanceof RequestTooLarge)) throw e
+        applied = false
+        why.push(`not read: ${e.message}`)
+      }
       rules.push({ rule: rule.id, effect: rule.effect, source: { file: rule.source.file, line: rule.source.line }, applied, why })
     }
   }
   const endpoint = req.rejected === undefined ? endpointOf(req) : undefined
-  const facts = endpoint === 'volume-create' ? volumeFacts(req) : endpoint ? containerFacts(req) : undefined
-  return {
-    decision,
-    request: requestView(req),
-    rejected: req.rejected ?? null,
-    body: req.body().kind,
-    extracted: endpoint ? { endpoint, ...(facts ?? { evidence: 'none: no JSON body' }) } : null,
-    rules,
+  let extracted: Record<string, unknown> | null = null
+  if (endpoint) {
+    try {
+      const facts = endpoint === 'volume-create' ? volumeFacts(req) : containerFacts(req)
+      extracted = { endpoint, ...(facts ?? { evidence: 'none: no JSON body' }) }
+    } catch (e) {
+      if (!(e instanceof RequestTooLarge)) throw e
+      extracted = { endpoint, evidence: `none: ${e.message}` }
+    }
   }
+  return { decision, request: requestView(req), rejected: req.rejected ?? null, body: req.body().kind, extracted, rules }
 }

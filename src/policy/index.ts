@@ -2,6 +2,7 @@
 export { compileSources } from './compile-set.js'
 export type { CompileResult } from './compile-set.js'
 export type { CompiledPolicySet } from './compile.js'
+export type { ValidateOptions } from './validate.js'
 export { decide, evaluate } from './evaluate.js'
 export { explain } from './explain.js'
 export type { Explanation, RuleTrace } from './explain.js'

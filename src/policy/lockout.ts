@@ -37,7 +37,22 @@ const NAME_ROUTES = /^\/(containers|images|volumes|networks|plugins|distribution
 
 /** Everything `check` warns about (the set is valid, but probably not what was meant). */
 export function policyWarnings(set: CompiledPolicySet): string[] {
-  return [...lockoutWarnings(set), ...nameGlobWarnings(set), ...quotedValueWarnings(set)]
+  return [...lockoutWarnings(set), ...dataRootWarnings(set), ...nameGlobWarnings(set), ...quotedValueWarnings(set)]
+}
+
+/** Docker's default data root: whoever binds it reads every container's files and secrets. */
+const DATA_ROOT = '/var/lib/docker'
+
+/**
+ * A set that lets an anonymous caller bind Docker's data root into a container protects none:
+ * every other rule can be side-stepped from there. (`portcullis doctor` checks the daemon's
+ * actual data root, exec root and sockets.)
+ */
+function dataRootWarnings(set: CompiledPolicySet): string[] {
+  const body = new TextEncoder().encode(JSON.stringify({ Image: 'busybox', HostConfig: { Binds: [`${DATA_ROOT}:/x`] } }))
+  const d = evaluate(set, { method: 'POST', uri: '/v1.41/containers/create', body }, 'request')
+  if (!d.allow) return []
+  return [`an anonymous caller may bind ${DATA_ROOT} (Docker's data root) into a container: the set protects no Docker data root; deny host_mounts of it (and of the daemon's data root, exec root and API socket if they were moved) for everyone but admins`]
 }
 
 /**

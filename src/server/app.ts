@@ -6,11 +6,10 @@
 import { fastify, LogController } from 'fastify'
 import type { FastifyInstance, FastifyReply, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
-import { decodeAuthZPayload } from '../protocol/decode.js'
-import { toRequestInput } from '../protocol/to-request-input.js'
 import { ACTIVATE_PATH, AUTHZ_IMPLEMENTS, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH } from '../protocol/types.js'
-import { decide, prepareRequest } from '../policy/index.js'
 import type { EvalEnv, Phase } from '../policy/index.js'
+import { decidePayload } from './decide-payload.js'
+import { DecisionOffload, OFFLOAD_BYTES } from './offload.js'
 import type { PolicySource } from './policy-source.js'
 
 /** dockerd 29.3.1+ forwards bodies up to 4 MiB (5.6 MiB as base64), plus headers and a response body. */
@@ -23,6 +22,8 @@ export interface AppOptions {
   logger: Logger
   env: EvalEnv
   bodyLimit?: number
+  /** Large payloads are decided in a worker thread (offload.ts); false decides all of them inline. */
+  offload?: false | { budgetMs?: number }
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger> {
@@ -58,32 +59,35 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
   // dockerd POSTs with an empty body; other methods are accepted as go-plugins-helpers does.
   app.all(ACTIVATE_PATH, async () => ({ Implements: [AUTHZ_IMPLEMENTS] }))
 
+  const offload = opts.offload === false ? undefined : new DecisionOffload(opts.offload?.budgetMs)
+  if (offload) app.addHook('onClose', async () => { await offload.close() })
+
   const authz = (phase: Phase) => async (request: { body: unknown }, reply: FastifyReply) => {
     const started = performance.now()
-    const decoded = decodeAuthZPayload(request.body as Buffer | undefined)
-    if (!decoded.ok) {
-      log.warn({ phase, error: decoded.error }, 'malformed authorization request')
-      return sendErr(reply, decoded.error)
-    }
-    const r = decoded.request
+    const raw = request.body as Buffer | undefined
     const set = opts.policies.current()
-    let decision
-    let path = ''
-    try {
-      const req = prepareRequest(toRequestInput(r, phase))
-      path = req.rejected === undefined ? req.path : ''
-      decision = decide(set, req, phase, opts.env)
-    } catch (e) {
-      log.error({ err: e, phase, method: r.method, uri: r.uri }, 'policy evaluation failed; answering with an error (fail closed)')
-      return sendErr(reply, `policy evaluation failed: ${(e as Error).message}`)
+    const outcome = offload && raw !== undefined && raw.length > OFFLOAD_BYTES
+      ? await offload.decide(set, raw, phase)
+      : decidePayload(set, raw, phase, opts.env)
+    switch (outcome.kind) {
+      case 'malformed':
+        log.warn({ phase, error: outcome.error }, 'malformed authorization request')
+        return sendErr(reply, outcome.error)
+      case 'failed':
+        log.error({ err: outcome.error, phase, method: outcome.method, uri: outcome.uri }, 'policy evaluation failed; answering with an error (fail closed)')
+        return sendErr(reply, outcome.error)
+      case 'timeout':
+        log.warn({ phase, bytes: raw?.length, revision: set.revision }, 'a large request was not decided in time; denied (fail closed)')
+        return { Allow: false, Msg: outcome.message }
     }
+    const decision = outcome.decision
     if (log.isLevelEnabled('info')) {
       log.info({
         phase,
-        method: r.method.toUpperCase(),
-        path,
-        uri: r.uri,
-        user: r.user ?? null,
+        method: outcome.method,
+        path: outcome.path,
+        uri: outcome.uri,
+        user: outcome.user,
         allow: decision.allow,
         rule: decision.rule,
         revision: set.revision,

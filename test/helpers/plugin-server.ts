@@ -13,6 +13,7 @@ import type { ActivePlugin } from '../../src/discovery/index.js'
 import { hostEnv } from '../../src/host-env.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { buildApp } from '../../src/server/app.js'
+import type { AppOptions } from '../../src/server/app.js'
 import { listenOnUnixSocket } from '../../src/server/listen.js'
 import { PolicyStore } from '../../src/store/policy-store.js'
 import { watchPolicyStore } from '../../src/store/watch.js'
@@ -48,7 +49,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-export async function startPlugin(options: { policiesDir?: string; policies?: Record<string, string>; name?: string; watch?: WatchOptions } = {}): Promise<RunningPlugin> {
+export async function startPlugin(options: { policiesDir?: string; policies?: Record<string, string>; name?: string; watch?: WatchOptions; offload?: AppOptions['offload'] } = {}): Promise<RunningPlugin> {
   const dir = await tempDir()
   const name = options.name ?? 'portcullis-test'
   let policiesDir = options.policiesDir
@@ -60,7 +61,7 @@ export async function startPlugin(options: { policiesDir?: string; policies?: Re
   if (!opened.ok) throw new Error(`invalid test policies:\n${opened.errors.map(formatError).join('\n')}`)
   const lines: string[] = []
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done() } })
-  const app = buildApp({ policies: opened.store, logger: createLogger('info', sink), env: hostEnv })
+  const app = buildApp({ policies: opened.store, logger: createLogger('info', sink), env: hostEnv, offload: options.offload })
   const socket = path.join(dir, `${name}.sock`)
   await listenOnUnixSocket(app, socket)
   const watcher = options.watch ? watchPolicyStore(opened.store, options.watch) : undefined

@@ -6,26 +6,31 @@
 import assert from 'node:assert/strict'
 import { cp, mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
-import { before, test } from 'node:test'
+import { after, before, test } from 'node:test'
 import { hostEnv } from '../../src/host-env.js'
 import { evaluate } from '../../src/policy/index.js'
 import type { CompiledPolicySet } from '../../src/policy/index.js'
 import { loadPolicyDir } from '../../src/store/load.js'
-import { repoPath } from '../helpers/paths.js'
-import { tempDir } from '../helpers/plugin-server.js'
+import { bindableDir, removeBindableDir, repoPath } from '../helpers/paths.js'
 
+// The shipped set is copied to a directory the set itself does not protect (wherever the
+// repository was cloned, /tmp or /home included), so that `{policies}` decides about it.
 let shipped: CompiledPolicySet
 let dir: string
+let policies: string
 before(async () => {
-  const loaded = await loadPolicyDir(repoPath('policies'))
+  dir = await bindableDir()
+  policies = path.join(dir, 'policies')
+  await cp(repoPath('policies'), policies, { recursive: true })
+  const loaded = await loadPolicyDir(policies)
   if (!loaded.ok) throw new Error('shipped policies invalid')
   shipped = loaded.set
-  dir = await tempDir()
   await symlink('/', path.join(dir, 'root'))
   await symlink('/etc', path.join(dir, 'etc-link'))
-  await symlink(repoPath('policies'), path.join(dir, 'policies-link'))
+  await symlink(policies, path.join(dir, 'policies-link'))
   await mkdir(path.join(dir, 'plain'))
 })
+after(() => removeBindableDir(dir))
 
 const create = (hostConfig: unknown) => ({ method: 'POST', uri: '/v1.41/containers/create', body: new TextEncoder().encode(JSON.stringify({ Image: 'busybox', HostConfig: hostConfig })) })
 const volume = (device: string) => ({ method: 'POST', uri: '/v1.41/volumes/create', body: new TextEncoder().encode(JSON.stringify({ Name: 'v', DriverOpts: { type: 'none', o: 'bind', device } })) })
@@ -37,7 +42,8 @@ const CASES: Array<[string, (d: string) => ReturnType<typeof create>, string | n
   ['a Mounts bind of a symlink to /etc', (d) => create({ Mounts: [{ Type: 'bind', Source: `${d}/etc-link`, Target: '/e' }] }), 'no-host-root-mounts'],
   ['a path under a symlink that does not exist yet below it', (d) => create({ Binds: [`${d}/etc-link/not/yet:/x`] }), 'no-host-root-mounts'],
   ['a symlink to the policy directory ({policies})', (d) => create({ Binds: [`${d}/policies-link:/p`] }), 'no-mounts-of-the-gate'],
-  ['the parent of the policy directory (it exposes the policies)', () => create({ Binds: [`${path.dirname(repoPath('policies'))}:/repo`] }), 'no-mounts-of-the-gate'],
+  ['the parent of the policy directory (it exposes the policies)', () => create({ Binds: [`${path.dirname(policies)}:/repo`] }), 'no-mounts-of-the-gate'],
+  ['a directory of /tmp (root\'s tmux and ssh-agent sockets)', () => create({ Binds: ['/tmp/tmux-0:/t'] }), 'no-host-root-mounts'],
   ['a local volume whose device is a symlink to /', (d) => volume(`${d}/root`), 'no-host-volumes'],
   // dockerd hands a local volume's device to mount(2) uncleaned: `..` after a symlink is physical.
   ['a local volume device with .. after a symlink to /etc is /', (d) => volume(`${d}/etc-link/..`), 'no-host-volumes'],
@@ -56,7 +62,7 @@ for (const [name, request, rule] of CASES) {
 }
 
 test('host paths – a policy directory whose name has glob characters still protects itself', async () => {
-  const odd = path.join(await tempDir(), 'p{x,y}*')
+  const odd = path.join(dir, 'p{x,y}*')
   await mkdir(odd)
   await cp(repoPath('policies'), odd, { recursive: true })
   const loaded = await loadPolicyDir(odd)

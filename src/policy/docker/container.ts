@@ -35,7 +35,8 @@ import {
 } from '../body/go-view.js'
 import { normalizeImageRef } from './image-ref.js'
 import { absoluteHostPath, cleanPath, kernelHostPaths } from './paths.js'
-import { LOCAL_DRIVER, localHostMounts } from './volume.js'
+import { checkListSize } from './limits.js'
+import { LOCAL_DRIVER, volumeHostMounts } from './volume.js'
 
 export type HostNamespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgroup'
 
@@ -152,8 +153,17 @@ function hostConfigOf(wrapper: GoValue): GoValue | undefined {
   return inner instanceof GoStruct ? inner : wrapper
 }
 
+/** The list fields the readers walk: each is bounded (limits.ts) before anything is read. */
+const LIST_FIELDS = [
+  'Binds', 'Mounts', 'CapAdd', 'SecurityOpt', 'VolumesFrom', 'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'MaskedPaths', 'ReadonlyPaths',
+] as const
+
 function hostFacts(endpoint: ContainerFacts['endpoint'], hc: GoValue | undefined, image: string | undefined): ContainerFacts {
   const get = (name: keyof typeof HOST_CONFIG_FIELDS): GoValue | undefined => fieldOf(hc, name)
+  for (const field of LIST_FIELDS) {
+    const list = get(field)
+    checkListSize(`HostConfig.${field}`, list instanceof GoSlice ? list.len : 0)
+  }
   const strings = (name: keyof typeof HOST_CONFIG_FIELDS): string[] => elementsOf(get(name)).map(stringOf)
   const privileged = boolOf(get('Privileged'))
 
@@ -209,7 +219,8 @@ export function bindSource(bind: string): string[] {
 /**
  * Host paths of a `Mounts` entry: `bind` (exact; the source is path.Clean-ed by dockerd, and only
  * validated as absolute after `\` → `/`, so a relative spelling is made absolute), or `volume`
- * on the local driver (DriverConfig.Name empty or `local`) with bind options.
+ * with driver options (volume.ts: the `local` driver read default-deny, another driver's options
+ * are the host itself).
  */
 function mountSources(mount: GoValue): string[] {
   const type = stringOf(fieldOf(mount, 'Type'))
@@ -220,8 +231,7 @@ function mountSources(mount: GoValue): string[] {
   if (type !== 'volume') return []
   const driver = fieldOf(fieldOf(mount, 'VolumeOptions'), 'DriverConfig')
   if (!(driver instanceof GoStruct)) return []
-  const name = stringOf(fieldOf(driver, 'Name'))
-  return name === '' || name === LOCAL_DRIVER ? localHostMounts(fieldOf(driver, 'Options')) : []
+  return volumeHostMounts(stringOf(fieldOf(driver, 'Name')) || LOCAL_DRIVER, fieldOf(driver, 'Options'))
 }
 
 /** NormalizeLegacyCapabilities as a policy name: Go-upper-cased, `CAP_` removed; `ALL` stays. */

@@ -1,16 +1,19 @@
 /**
  * POST /volumes/create (moby `api/types/volume/volume_create.go` VolumeCreateBody, decoded with
- * `json.NewDecoder(r.Body).Decode`) and the `local` driver's bind options, which also apply to
+ * `json.NewDecoder(r.Body).Decode`) and the `local` driver's options, which also apply to
  * `Mounts` of type volume on container create.
+ *
+ * The model is written down, with the sources it follows, in docs/local-volumes.md.
  */
 import type { JsonNode } from '../body/json-parse.js'
 import { decodeAs, fieldOf, go, GoMap, stringOf, type GoValue } from '../body/go-view.js'
 import { kernelHostPaths } from './paths.js'
+import { checkListSize } from './limits.js'
 
 export interface VolumeFacts {
   /** `Driver`, `local` when empty (dockerd's default driver). Compared exactly by dockerd. */
   driver: string
-  /** Host paths a `local` volume's options expose (see `localHostMounts`). */
+  /** Host paths the volume's options expose (see `volumeHostMounts`); `/` is the host itself. */
   hostMounts: string[]
   /** Decode errors: when not empty, dockerd rejects the request. */
   decodeErrors?: string[]
@@ -24,44 +27,83 @@ const VOLUME_CREATE = go.struct({
 /** dockerd's default volume driver; an empty driver name means it. */
 export const LOCAL_DRIVER = 'local'
 
+/** What a mount that cannot be read, or that reaches the host in ways not modelled, exposes. */
+export const HOST_ROOT = '/'
+
 export function readVolumeCreate(root: JsonNode): VolumeFacts {
   const { value, errors } = decodeAs(VOLUME_CREATE, root)
   const driver = stringOf(fieldOf(value, 'Driver')) || LOCAL_DRIVER
-  const hostMounts = driver === LOCAL_DRIVER ? localHostMounts(fieldOf(value, 'DriverOpts')) : []
+  const hostMounts = volumeHostMounts(driver, fieldOf(value, 'DriverOpts'))
   return errors.length > 0 ? { driver, hostMounts, decodeErrors: errors } : { driver, hostMounts }
 }
 
-/** Filesystem types that mount nothing of the host: memory, or a remote share. */
-const NOT_HOST_TYPES = new Set(['tmpfs', 'ramfs', 'nfs', 'nfs4', 'cifs', 'smb3'])
-const OVERLAY_DIRS = /^(lowerdir|upperdir|workdir)=(.*)$/
+/**
+ * Host paths a volume of `driver` with these options exposes. Another driver is a plugin that
+ * does with its options whatever it likes (`local-persist` binds any `mountpoint`), so options
+ * Portcullis cannot read are the host itself; without options the plugin's defaults apply.
+ */
+export function volumeHostMounts(driver: string, options: GoValue | undefined): string[] {
+  if (driver === LOCAL_DRIVER) return localHostMounts(options)
+  return options instanceof GoMap && options.entries.size > 0 ? [HOST_ROOT] : []
+}
+
+/** The `local` driver's option keys (volume/local/local_unix.go `validOpts`, exact). */
+const LOCAL_KEYS = new Set(['type', 'device', 'o'])
 
 /**
- * The host a `local` volume with these driver options exposes (`volume/local/local_unix.go`).
- * The driver hands `type`, `device` and `o` to mount(2) as root, so every option set but memory
- * and remote shares reaches the host:
- *   - `bind`/`rbind` among the comma-separated `o` (exact), or `type=none`: a bind of the device;
- *   - a device that is a path (`type=ext4,device=/dev/sda1`: the host's disk): that path;
- *   - overlay-style `lowerdir=`/`upperdir=`/`workdir=` in `o` (`:`-separated lists): those paths;
- *   - kernel filesystems (`proc`, `sysfs`, `binfmt_misc`, `cgroup`, `debugfs`, …) and any type not
- *     known to be harmless, with a device that is not a path: reported as `/`, the host itself.
- * Option keys are exact (`o`, `device`, `type`; the driver rejects any other key, `Device`
- * included). The device goes to mount(2) uncleaned and, when relative, relative to dockerd's
- * working directory (`/` under systemd).
+ * moby's mount flags (moby/sys/mount `flags` table) that only restrict a fresh memory
+ * filesystem; `bind`/`rbind` make mount(2) a bind of the device, `remount`, propagation and
+ * anything unlisted are not harmless here.
+ */
+const RESTRICTING_FLAGS = new Set([
+  'defaults', 'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'dirsync',
+  'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'norelatime', 'strictatime', 'nostrictatime',
+  'mand', 'nomand',
+])
+
+/**
+ * Memory filesystems: they mount nothing of the host whatever the device says (the kernel
+ * ignores their source), with these parameters (`key` or `key=value`; mm/shmem.c
+ * shmem_fs_parameters, fs/ramfs/inode.c ramfs_fs_parameters).
+ */
+const MEMORY_TYPES: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['tmpfs', new Set(['size', 'nr_blocks', 'nr_inodes', 'mode', 'uid', 'gid', 'huge', 'inode32', 'inode64', 'noswap'])],
+  ['ramfs', new Set(['mode'])],
+])
+
+/**
+ * What a `local` volume with these driver options exposes (volume/local/local_unix.go: the
+ * driver hands `type`, `device` and `o` to mount(2) as root, in the host's namespaces, when the
+ * volume is first mounted). Read default-deny — only shapes known to mount nothing of the host
+ * are harmless:
+ *   - no options, or all three empty: a directory under dockerd's data root (the driver mounts
+ *     nothing; with an empty device it refuses to);
+ *   - `tmpfs` or `ramfs` whose every `o` entry is a restricting flag or a parameter of that type;
+ *   - `bind`/`rbind` among the comma-separated `o` entries (exact, as moby's flag table reads
+ *     them), or `type=none`: a bind of the device — its path, as the kernel resolves it; a
+ *     relative device is resolved against dockerd's working directory, which is not always `/`,
+ *     so it is the host itself.
+ * Everything else is a mount of `/`, the host itself: kernel filesystems (proc, sysfs,
+ * binfmt_misc, …, which ignore the device), block-device filesystems (the device may be a node
+ * a container made with mknod), overlays, network filesystems (mount(2) connects from the
+ * host's network namespace, so an `addr` on loopback reaches what listens only there), unknown
+ * types, unknown keys, and option spellings not listed above.
  */
 export function localHostMounts(options: GoValue | undefined): string[] {
-  if (!(options instanceof GoMap)) return []
+  if (!(options instanceof GoMap) || options.entries.size === 0) return []
+  for (const key of options.entries.keys()) if (!LOCAL_KEYS.has(key)) return [HOST_ROOT]
   const opt = (key: string): string => stringOf(options.entries.get(key))
   const type = opt('type')
   const device = opt('device')
-  const flags = opt('o').split(',')
-  if (type === '' && device === '' && opt('o') === '') return []
-  if (flags.some((o) => o === 'bind' || o === 'rbind') || type === 'none') return device === '' ? [] : kernelHostPaths(device)
-  const out: string[] = []
-  for (const flag of flags) {
-    const m = OVERLAY_DIRS.exec(flag)
-    if (m) for (const dir of (m[2] as string).split(':')) if (dir !== '') out.push(...kernelHostPaths(dir))
+  const o = opt('o')
+  if (type === '' && device === '' && o === '') return []
+  const entries = o === '' ? [] : o.split(',')
+  checkListSize('the volume option o', entries.length)
+  if (entries.some((e) => e === 'bind' || e === 'rbind') || type === 'none') {
+    if (device === '') return []
+    return device.startsWith('/') ? kernelHostPaths(device) : [HOST_ROOT]
   }
-  if (device.startsWith('/') && !NOT_HOST_TYPES.has(type)) out.push(...kernelHostPaths(device))
-  else if (!NOT_HOST_TYPES.has(type)) out.push('/')
-  return out
+  const parameters = MEMORY_TYPES.get(type)
+  if (parameters && entries.every((e) => RESTRICTING_FLAGS.has(e) || parameters.has(e.split('=', 1)[0] as string))) return []
+  return [HOST_ROOT]
 }

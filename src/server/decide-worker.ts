@@ -1,0 +1,34 @@
+/**
+ * The decision worker's thread (see offload.ts): compiles the policy revisions it is sent and
+ * decides payloads with exactly the function the event loop uses.
+ */
+import { parentPort } from 'node:worker_threads'
+import { hostEnv } from '../host-env.js'
+import { compileSources } from '../policy/index.js'
+import type { CompiledPolicySet } from '../policy/index.js'
+import { decidePayload } from './decide-payload.js'
+import type { WorkerJob, WorkerReply } from './offload.js'
+
+const sets = new Map<string, CompiledPolicySet>()
+
+parentPort?.on('message', (job: WorkerJob) => {
+  const reply = (r: WorkerReply): void => parentPort?.postMessage(r)
+  if (job.policy) {
+    const compiled = compileSources(job.policy.sources, job.policy.revision, job.policy.options)
+    if (compiled.ok) {
+      sets.set(job.policy.revision, compiled.set)
+      // The revision served now and the one before it, for payloads still in flight.
+      for (const key of sets.keys()) if (sets.size > 2) sets.delete(key)
+    }
+  }
+  const set = sets.get(job.revision)
+  if (!set) {
+    reply({ id: job.id, outcome: { kind: 'failed', error: `the decision worker has no policy revision ${job.revision}`, method: '', uri: '' } })
+    return
+  }
+  if (Date.now() > job.deadline) {
+    reply({ id: job.id, expired: true })
+    return
+  }
+  reply({ id: job.id, outcome: decidePayload(set, new Uint8Array(job.payload), job.phase, hostEnv) })
+})
