@@ -37,11 +37,17 @@ export interface ContainerCondition {
   securityOpts?: CheckedGlob[]
   images?: CheckedGlob[]
   joinsContainers?: boolean
+  remoteLogging?: boolean
 }
 
 export interface VolumeCondition {
   hostMounts?: CheckedGlob[]
   drivers?: CheckedGlob[]
+}
+
+export interface NetworkCondition {
+  drivers?: CheckedGlob[]
+  hostInterfaces?: boolean
 }
 
 export interface CheckedConditions {
@@ -56,6 +62,7 @@ export interface CheckedConditions {
   status?: number[]
   container?: ContainerCondition
   volume?: VolumeCondition
+  network?: NetworkCondition
 }
 
 export interface CheckedRule {

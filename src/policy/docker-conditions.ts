@@ -7,16 +7,17 @@
  *   /containers/{id}/exec                   → exec create (privileged, capabilities only)
  *   /containers/{id}/start with API < 1.24  → the body is applied as a host configuration
  *   /volumes/create                         → volume create
- * Anywhere else a container or volume condition does not hold.
+ *   /networks/create                        → network create
+ * Anywhere else a container, volume or network condition does not hold.
  */
-import type { CheckedGlob, ContainerCondition, VolumeCondition } from './checked.js'
+import type { CheckedGlob, ContainerCondition, NetworkCondition, VolumeCondition } from './checked.js'
 import type { Why } from './conditions.js'
-import { hostPathCandidates, readContainerCreate, readExecCreate, readLegacyStart, readVolumeCreate } from './docker/index.js'
-import type { ContainerFacts, VolumeFacts } from './docker/index.js'
+import { hostPathCandidates, readContainerCreate, readExecCreate, readLegacyStart, readNetworkCreate, readVolumeCreate } from './docker/index.js'
+import type { ContainerFacts, NetworkFacts, VolumeFacts } from './docker/index.js'
 import type { PreparedRequest } from './prepare.js'
 import type { EvalEnv } from './types.js'
 
-type Endpoint = 'container-create' | 'exec-create' | 'legacy-start' | 'volume-create' | undefined
+type Endpoint = 'container-create' | 'exec-create' | 'legacy-start' | 'volume-create' | 'network-create' | undefined
 
 // dockerd's routes are `/containers/{name:.*}/exec` and `…/start`: a name may hold `/` (a legacy
 // link registers `/<container>/<alias>` as a name of the linked container).
@@ -27,6 +28,7 @@ export function endpointOf(req: PreparedRequest): Endpoint {
   if (req.method !== 'POST') return undefined
   if (req.path === '/containers/create') return 'container-create'
   if (req.path === '/volumes/create') return 'volume-create'
+  if (req.path === '/networks/create') return 'network-create'
   if (EXEC.test(req.path)) return 'exec-create'
   if (START.test(req.path) && req.version !== null && versionLess(req.version, '1.24')) return 'legacy-start'
   return undefined
@@ -65,13 +67,32 @@ export function volumeFacts(req: PreparedRequest): VolumeFacts | undefined {
   })
 }
 
+export function networkFacts(req: PreparedRequest): NetworkFacts | undefined {
+  if (endpointOf(req) !== 'network-create') return undefined
+  return memo(req, 'network', () => {
+    const body = req.body()
+    return body.kind === 'json' ? readNetworkCreate(body.root) : undefined
+  })
+}
+
+export function networkHolds(c: NetworkCondition, req: PreparedRequest, lenient: boolean, why: Why): boolean {
+  if (endpointOf(req) !== 'network-create') return no(why, 'network conditions hold only on POST /networks/create')
+  const facts = networkFacts(req)
+  if (!facts) return lenient || no(why, 'the network create request has no JSON body (no evidence)')
+  if (c.drivers && !anyGlob(c.drivers, facts.driver)) return no(why, `driver ${facts.driver} matches no drivers glob`)
+  if (c.hostInterfaces !== undefined && (facts.hostInterfaces.length > 0) !== c.hostInterfaces) {
+    return no(why, facts.hostInterfaces.length > 0 ? `the network may reach the host's interfaces (${facts.hostInterfaces.join(', ')})` : 'the network reaches no host interface')
+  }
+  return true
+}
+
 export function containerHolds(c: ContainerCondition, req: PreparedRequest, lenient: boolean, env: EvalEnv, why: Why): boolean {
   const endpoint = endpointOf(req)
   if (endpoint !== 'container-create' && endpoint !== 'exec-create' && endpoint !== 'legacy-start') {
     return no(why, 'container conditions hold only on container create, exec create and a pre-1.24 start')
   }
   // Keys with no meaning on this endpoint never hold, with or without evidence.
-  if (endpoint === 'exec-create' && (c.hostMounts || c.images || c.hostNamespaces || c.devices !== undefined || c.securityOpts || c.joinsContainers !== undefined)) {
+  if (endpoint === 'exec-create' && (c.hostMounts || c.images || c.hostNamespaces || c.devices !== undefined || c.securityOpts || c.joinsContainers !== undefined || c.remoteLogging !== undefined)) {
     return no(why, 'exec create carries only privileged and capabilities')
   }
   if (endpoint === 'legacy-start' && c.images) return no(why, 'a start body carries no image')
@@ -109,6 +130,9 @@ export function containerHolds(c: ContainerCondition, req: PreparedRequest, leni
   if (c.securityOpts) {
     const globs = c.securityOpts
     if (!some(facts.securityOpts, (o) => anyGlob(globs, o))) return no(why, `security options [${facts.securityOpts.join(', ')}] do not match`)
+  }
+  if (c.remoteLogging !== undefined && (facts.remoteLogging.length > 0) !== c.remoteLogging) {
+    return no(why, facts.remoteLogging.length > 0 ? `logging is remote (${facts.remoteLogging.join(', ')})` : 'logging stays on the host')
   }
   if (c.images) {
     const globs = c.images

@@ -1,6 +1,6 @@
 /** `eval --explain`: for each rule of the phase, whether it applied and why not; and what the body said. */
 import type { CompiledPolicySet } from './compile.js'
-import { containerFacts, endpointOf, volumeFacts } from './docker-conditions.js'
+import { containerFacts, endpointOf, networkFacts, volumeFacts } from './docker-conditions.js'
 import { RequestTooLarge } from './docker/limits.js'
 import { decide, ruleApplies } from './evaluate.js'
 import { prepareRequest, requestView } from './prepare.js'
@@ -47,7 +47,7 @@ export function explain(set: CompiledPolicySet, input: RequestInput, phase: Phas
   let extracted: Record<string, unknown> | null = null
   if (endpoint) {
     try {
-      const facts = endpoint === 'volume-create' ? volumeFacts(req) : containerFacts(req)
+      const facts = endpoint === 'volume-create' ? volumeFacts(req) : endpoint === 'network-create' ? networkFacts(req) : containerFacts(req)
       extracted = { endpoint, ...(facts ?? { evidence: 'none: no JSON body' }) }
     } catch (e) {
       if (!(e instanceof RequestTooLarge)) throw e

@@ -4,7 +4,7 @@
  */
 import type {
   BodyCondition, BodyExpectation, CheckedConditions, CheckedFile, CheckedGlob, CheckedGroup,
-  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, VolumeCondition,
+  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, NetworkCondition, VolumeCondition,
 } from './checked.js'
 import type { PolicyError, PolicyErrorCode } from './errors.js'
 import { compileFlatGlob, compilePathGlob, escapeGlob, GlobError } from './globs.js'
@@ -18,9 +18,10 @@ import type { Effect, Phase } from './types.js'
 const TOP_KEYS = ['settings', 'groups', 'rules']
 const SETTINGS_KEYS = ['default', 'default_message']
 const RULE_KEYS = ['id', 'description', 'effect', 'phase', 'match', 'unless', 'message']
-const CONDITION_KEYS = ['users', 'groups', 'anonymous', 'methods', 'paths', 'query', 'body', 'status', 'container', 'volume']
-const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_namespaces', 'devices', 'security_opts', 'images', 'joins_containers']
+const CONDITION_KEYS = ['users', 'groups', 'anonymous', 'methods', 'paths', 'query', 'body', 'status', 'container', 'volume', 'network']
+const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_namespaces', 'devices', 'security_opts', 'images', 'joins_containers', 'remote_logging']
 const VOLUME_KEYS = ['host_mounts', 'drivers']
+const NETWORK_KEYS = ['drivers', 'host_interfaces']
 const NAMESPACES: Namespace[] = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroup']
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']
 const ID = /^[A-Za-z0-9_.-]+$/
@@ -28,7 +29,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g
 const PLACEHOLDERS = ['method', 'path', 'user']
 export const DEFAULT_MESSAGE = 'no rule allows {method} {path} for {user}'
 /** Common misspellings that edit distance alone would not suggest well. */
-const ALIASES: Record<string, string> = { bodies: 'body', method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
+const ALIASES: Record<string, string> = { networks: 'network', log_remote: 'remote_logging', bodies: 'body', method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
 
 type Mapping = Record<string, unknown>
 
@@ -303,17 +304,19 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
   }
   if (m.container !== undefined) out.container = track(checkContainer(c, join(path, 'container'), m.container))
   if (m.volume !== undefined) out.volume = track(checkVolume(c, join(path, 'volume'), m.volume))
+  if (m.network !== undefined) out.network = track(checkNetwork(c, join(path, 'network'), m.network))
 
   if (out.anonymous === true && (out.users || out.groups)) {
     c.at(join(path, 'anonymous'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`anonymous: true\` together with \`${out.users ? 'users' : 'groups'}\` (users and groups never match an anonymous request)`)
     t.fail()
   }
-  if (out.container && out.volume) {
-    c.at(join(path, 'volume'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`container\` holds only on container endpoints and \`volume\` only on POST /volumes/create`)
+  const families = (['container', 'volume', 'network'] as const).filter((f) => out[f])
+  if (families.length > 1) {
+    c.at(join(path, families[1] as string), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${families[0]}\` and \`${families[1]}\` hold on different endpoints (${families.map((f) => `${f}: ${FAMILY_ENDPOINTS[f]}`).join('; ')})`)
     t.fail()
   }
-  if ((out.container || out.volume) && out.methods && !out.methods.includes('*') && !out.methods.includes('POST')) {
-    c.at(join(path, 'methods'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${out.container ? 'container' : 'volume'}\` holds only on POST requests, and methods does not include POST`)
+  if (families.length > 0 && out.methods && !out.methods.includes('*') && !out.methods.includes('POST')) {
+    c.at(join(path, 'methods'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${families[0]}\` holds only on POST requests, and methods does not include POST`)
     t.fail()
   }
   return t.ok ? out : undefined
@@ -443,6 +446,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
   }
   if (m.images !== undefined) out.images = track(c.flatGlobs(join(path, 'images'), m.images, 'images', '["registry.example.com/**"]'))
   if (m.joins_containers !== undefined) out.joinsContainers = track(c.boolean(join(path, 'joins_containers'), m.joins_containers, 'joins_containers'))
+  if (m.remote_logging !== undefined) out.remoteLogging = track(c.boolean(join(path, 'remote_logging'), m.remote_logging, 'remote_logging'))
   if (Object.keys(m).length === 0) {
     c.at(path, 'value', 'E_POLICY_TYPE', 'container needs at least one condition (privileged, host_mounts, capabilities, …)')
     t.fail()
@@ -470,6 +474,28 @@ function checkVolume(c: FileChecker, path: string, raw: unknown): VolumeConditio
   }
   return t.ok ? out : undefined
 }
+
+function checkNetwork(c: FileChecker, path: string, raw: unknown): NetworkCondition | undefined {
+  const m = c.mapping(path, raw, 'network')
+  if (!m) return undefined
+  c.unknownKeys(path, m, NETWORK_KEYS, 'network')
+  const out: NetworkCondition = {}
+  const t = tracker()
+  if (m.drivers !== undefined) out.drivers = t.track(c.flatGlobs(join(path, 'drivers'), m.drivers, 'drivers', '[macvlan, ipvlan]'))
+  if (m.host_interfaces !== undefined) out.hostInterfaces = t.track(c.boolean(join(path, 'host_interfaces'), m.host_interfaces, 'host_interfaces'))
+  if (Object.keys(m).length === 0) {
+    c.at(path, 'value', 'E_POLICY_TYPE', 'network needs at least one condition (drivers, host_interfaces)')
+    t.fail()
+  }
+  return t.ok ? out : undefined
+}
+
+/** Where each Docker-aware family holds, for "can never hold" messages. */
+const FAMILY_ENDPOINTS = {
+  container: 'container create, exec create and a pre-1.24 start',
+  volume: 'POST /volumes/create',
+  network: 'POST /networks/create',
+} as const
 
 /** Path globs on host paths; `{policies}` stands for the policy directory's real path. */
 function hostMountGlobs(c: FileChecker, path: string, value: unknown): CheckedGlob[] | undefined {

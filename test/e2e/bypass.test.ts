@@ -22,7 +22,7 @@ const MSG = {
   'no-dangerous-capabilities': 'adding this capability is not allowed',
   'no-devices': 'host devices are not allowed',
   'no-unconfined-security': 'disabling container confinement is not allowed',
-  'no-host-volumes': 'volumes that bind the host\'s system directories are not allowed',
+  'no-host-volumes': 'volumes that mount the host\'s files, disks or kernel filesystems are not allowed',
   'no-debug-endpoints': 'dockerd\'s debug endpoints are for admins',
   'no-plugin-management': 'managing plugins is not allowed',
   'no-mounts-of-the-gate': 'mounting Docker\'s or Portcullis\' own files is not allowed',

@@ -22,7 +22,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makePKI } from '../discovery/support.js'
 import { socketAccepts, waitFor } from './cli.js'
-import { repoPath } from './paths.js'
+import { bindableDir, removeBindableDir, repoPath } from './paths.js'
 import { rawRequest, tempDir, writeFiles } from './plugin-server.js'
 import { importTestImage } from './test-image.js'
 
@@ -613,13 +613,15 @@ export interface Stack {
 /** Plugin first (dockerd validates it at start), then dockerd. `close()` undoes both, in reverse. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   requireDockerd()
-  const dir = await tempDir('portcullis-e2e-stack-')
+  // The stack's directory (policies, symlinks, TLS files) is one the shipped policies let
+  // containers bind, so that what decides about it is `{policies}`, not /tmp's protection.
+  const dir = await bindableDir('e2e-stack-')
   const resources: Resource[] = []
   const stackResource: Resource = {
     what: `stack in ${dir}`,
     close: async () => {
       for (const r of resources.reverse()) await r.close().catch(() => undefined)
-      await rm(dir, { recursive: true, force: true })
+      await removeBindableDir(dir)
       untrack(stackResource)
     },
     emergency: () => { rmSync(dir, { recursive: true, force: true }) },

@@ -36,7 +36,8 @@ import {
 import { normalizeImageRef } from './image-ref.js'
 import { absoluteHostPath, cleanPath, kernelHostPaths } from './paths.js'
 import { checkListSize } from './limits.js'
-import { LOCAL_DRIVER, volumeHostMounts } from './volume.js'
+import { logFacts } from './logging.js'
+import { HOST_ROOT, leavesPluginDirectory, LOCAL_DRIVER, volumeHostMounts } from './volume.js'
 
 export type HostNamespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgroup'
 
@@ -63,6 +64,10 @@ export interface ContainerFacts {
   securityOpts: string[]
   /** The image reference as dockerd resolves it (container create only). */
   image: string | undefined
+  /** `LogConfig.Type` as sent ('' = the daemon's default driver). */
+  logDriver: string
+  /** Why the log configuration is not local (logging.ts); empty when it is. */
+  remoteLogging: string[]
   /** Decode errors: when not empty, dockerd rejects the request. */
   decodeErrors?: string[]
 }
@@ -92,6 +97,8 @@ const HOST_CONFIG_FIELDS = {
   Mounts: go.slice(MOUNT),
   MaskedPaths: go.slice(go.string),
   ReadonlyPaths: go.slice(go.string),
+  LogConfig: go.struct({ Type: go.string, Config: go.map(go.string) }),
+  VolumeDriver: go.string,
 }
 
 /** runconfig.ContainerConfigWrapper: Config fields, `HostConfig`, and HostConfig's fields promoted. */
@@ -140,6 +147,8 @@ export function readExecCreate(root: JsonNode): ContainerFacts {
     devices: { present: privileged, hostPaths: [] },
     securityOpts: [],
     image: undefined,
+    logDriver: '',
+    remoteLogging: [],
   }, errors)
 }
 
@@ -189,16 +198,22 @@ function hostFacts(endpoint: ContainerFacts['endpoint'], hc: GoValue | undefined
     securityOpts.push('systempaths=unconfined')
   }
 
+  // HostConfig.VolumeDriver creates the named volumes of Binds: a plugin, looked up by a name
+  // dockerd joins into a path unchecked.
+  const volumeDriver = stringOf(get('VolumeDriver'))
+  const driverMounts = volumeDriver !== '' && leavesPluginDirectory(volumeDriver) ? [HOST_ROOT] : []
+
   return {
     endpoint,
     privileged,
-    hostMounts: unique([...strings('Binds').flatMap(bindSource), ...elementsOf(get('Mounts')).flatMap(mountSources)]),
+    hostMounts: unique([...strings('Binds').flatMap(bindSource), ...elementsOf(get('Mounts')).flatMap(mountSources), ...driverMounts]),
     capabilities: unique(capabilities),
     hostNamespaces,
     joinsContainers: unique(joinsContainers),
     devices: { present, hostPaths: unique(devicePaths) },
     securityOpts: unique(securityOpts),
     image,
+    ...logFacts(get('LogConfig')),
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { parseJson, type JsonNode } from '../../../src/policy/body/json-parse.js'
 import {
   bindSource, normalizeCapability, normalizeSecurityOpt, readContainerCreate, readExecCreate, readLegacyStart,
-  readVolumeCreate, type ContainerFacts, type VolumeFacts,
+  readNetworkCreate, readVolumeCreate, type ContainerFacts, type NetworkFacts, type VolumeFacts,
 } from '../../../src/policy/docker/index.js'
 
 /** Asserts each fact the row names; facts it does not name are free. */
@@ -216,6 +216,8 @@ describe('container readers: the whole facts', () => {
       devices: { present: false, hostPaths: [] },
       securityOpts: [],
       image: 'docker.io/library/alpine:3',
+      logDriver: '',
+      remoteLogging: [],
     })
   })
   it('a type mismatch is reported: dockerd rejects the body', () => {
@@ -279,6 +281,15 @@ const volumeRows: VolumeRow[] = [
   { name: 'an unknown option key is the host', body: '{"DriverOpts":{"type":"tmpfs","device":"tmpfs","source":"/etc"}}', want: { hostMounts: ['/'] } },
   { name: 'another driver with options it cannot read is the host', body: '{"Driver":"LOCAL","DriverOpts":{"type":"none","o":"bind","device":"/"}}', want: { driver: 'LOCAL', hostMounts: ['/'] } },
   { name: 'another driver without options is the plugin\'s default', body: '{"Driver":"nfs-plugin"}', want: { driver: 'nfs-plugin', hostMounts: [] } },
+  { name: 'a bind with remount acts on the volume directory: the host', body: '{"DriverOpts":{"type":"none","o":"bind,remount","device":"/data"}}', want: { hostMounts: ['/'] } },
+  { name: 'a bind with a propagation flag: the host', body: '{"DriverOpts":{"type":"none","o":"rbind,rshared","device":"/data"}}', want: { hostMounts: ['/'] } },
+  { name: 'a quota size is not a mount', body: '{"DriverOpts":{"size":"10G"}}', want: { hostMounts: [] } },
+  { name: 'a tmpfs with a quota size', body: '{"DriverOpts":{"type":"tmpfs","device":"tmpfs","size":"10G"}}', want: { hostMounts: [] } },
+  { name: 'o without type and device mounts nothing', body: '{"DriverOpts":{"type":"","device":"","o":"lowerdir=/etc"}}', want: { hostMounts: [] } },
+  { name: 'a tmpfs option glued by a digit (mode=1777,1000) is the host', body: '{"DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"mode=1777,1000"}}', want: { hostMounts: ['/'] } },
+  { name: 'tmpfs mpol (comma node lists) is the host', body: '{"DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"mpol=bind:0"}}', want: { hostMounts: ['/'] } },
+  { name: 'options longer than the kernel reads are the host', body: `{"DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"${'size=100m,'.repeat(420)}ro"}}`, want: { hostMounts: ['/'] } },
+  { name: 'a driver name that leaves the plugin directory is the host', body: '{"Driver":"../../../tmp/x"}', want: { hostMounts: ['/'] } },
   { name: 'empty options are a plain volume', body: '{"DriverOpts":{}}', want: { hostMounts: [] } },
   { name: 'all three options empty mount nothing', body: '{"DriverOpts":{"type":"","device":"","o":""}}', want: { hostMounts: [] } },
   { name: 'plain named volume', body: '{"Name":"data"}', want: { driver: 'local', hostMounts: [] } },
@@ -314,4 +325,43 @@ describe('value normalisers', () => {
   for (const [input, want] of binds) {
     it(`bind ${input} → [${want.join(', ')}]`, () => assert.deepEqual(bindSource(input), want))
   }
+})
+
+describe('log configuration reader', () => {
+  const rows: Array<{ name: string; body: string; want: Partial<ContainerFacts> }> = [
+    { name: 'no log configuration', body: '{"Image":"x"}', want: { logDriver: '', remoteLogging: [] } },
+    { name: 'json-file with its options', body: '{"HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"1m","labels":"a","mode":"non-blocking","max-buffer-size":"4m"}}}}', want: { remoteLogging: [] } },
+    { name: 'local has no label options', body: '{"HostConfig":{"LogConfig":{"Type":"local","Config":{"labels":"a"}}}}', want: { remoteLogging: ['log option "labels"'] } },
+    { name: 'none with any options', body: '{"HostConfig":{"LogConfig":{"Type":"none","Config":{"syslog-address":"unix:///x"}}}}', want: { logDriver: 'none', remoteLogging: [] } },
+    { name: 'syslog', body: '{"HostConfig":{"LogConfig":{"Type":"syslog"}}}', want: { logDriver: 'syslog', remoteLogging: ['log driver "syslog"'] } },
+    { name: 'a type in another case is a plugin', body: '{"HostConfig":{"LogConfig":{"Type":"Json-File"}}}', want: { remoteLogging: ['log driver "Json-File"'] } },
+    { name: 'the default driver with a destination option', body: '{"HostConfig":{"LogConfig":{"Config":{"gelf-address":"udp://h:1"}}}}', want: { logDriver: '', remoteLogging: ['log option "gelf-address"'] } },
+    { name: 'option keys are exact', body: '{"HostConfig":{"LogConfig":{"Type":"json-file","Config":{"Max-Size":"1m"}}}}', want: { remoteLogging: ['log option "Max-Size"'] } },
+    { name: 'lower-case fields, duplicate LogConfig merged', body: '{"hostconfig":{"logconfig":{"type":"json-file"},"LogConfig":{"Type":"gelf"}}}', want: { logDriver: 'gelf' } },
+    { name: 'top-level legacy log configuration', body: '{"Image":"x","LogConfig":{"Type":"fluentd"}}', want: { logDriver: 'fluentd', remoteLogging: ['log driver "fluentd"'] } },
+  ]
+  for (const row of rows) it(row.name, () => assertFacts(readContainerCreate(json(row.body)), row.want, row.body))
+  it('a pre-1.24 start body carries a log configuration', () => {
+    assertFacts(readLegacyStart(json('{"LogConfig":{"Type":"syslog"}}')), { logDriver: 'syslog' }, 'start')
+  })
+  it('a VolumeDriver that leaves the plugin directory is the host', () => {
+    assertFacts(readContainerCreate(json('{"HostConfig":{"VolumeDriver":"../../tmp/x","Binds":["v:/v"]}}')), { hostMounts: ['/'] }, 'VolumeDriver')
+  })
+})
+
+describe('network create reader', () => {
+  const rows: Array<{ name: string; body: string; want: Partial<NetworkFacts> }> = [
+    { name: 'a plain bridge', body: '{"Name":"n"}', want: { driver: 'bridge', hostInterfaces: [] } },
+    { name: 'harmless bridge options', body: '{"Name":"n","Options":{"com.docker.network.bridge.enable_icc":"false","com.docker.network.driver.mtu":"1400"}}', want: { hostInterfaces: [] } },
+    { name: 'macvlan', body: '{"Driver":"macvlan","Options":{"parent":"eth0"}}', want: { driver: 'macvlan', hostInterfaces: ['driver macvlan'] } },
+    { name: 'bridge.name', body: '{"Options":{"com.docker.network.bridge.name":"br0"}}', want: { hostInterfaces: ['option com.docker.network.bridge.name'] } },
+    { name: 'host_ipv4 picks the host source address', body: '{"Options":{"com.docker.network.host_ipv4":"10.0.0.1"}}', want: { hostInterfaces: ['option com.docker.network.host_ipv4'] } },
+    { name: 'ConfigFrom', body: '{"ConfigFrom":{"Network":"cfg"}}', want: { hostInterfaces: ['options from the network "cfg"'] } },
+    { name: 'swarm scope', body: '{"Scope":"swarm"}', want: { hostInterfaces: ['scope swarm'] } },
+    { name: 'an IPAM plugin', body: '{"IPAM":{"Driver":"x"}}', want: { hostInterfaces: ['IPAM driver x'] } },
+    { name: 'the default IPAM by name', body: '{"IPAM":{"Driver":"default"}}', want: { hostInterfaces: [] } },
+    { name: 'lower-case keys, Options maps merged across duplicates', body: '{"options":{"com.docker.network.driver.mtu":"1"},"Options":{"parent":"eth0"}}', want: { hostInterfaces: ['option parent'] } },
+    { name: 'labels are exact keys', body: '{"Labels":{"owner":"alice","Owner":"bob"}}', want: { labels: { owner: 'alice', Owner: 'bob' } } },
+  ]
+  for (const row of rows) it(row.name, () => assertFacts(readNetworkCreate(json(row.body)), row.want, row.body))
 })

@@ -15,13 +15,16 @@ const RAMFS_OK = /^(ro|rw|nosuid|suid|nodev|dev|noexec|exec|sync|async|dirsync|a
 
 function harmless(opts: Map<string, string>): boolean {
   if (opts.size === 0) return true
-  if ([...opts.keys()].some((k) => k !== 'type' && k !== 'device' && k !== 'o')) return false
+  if ([...opts.keys()].some((k) => !['type', 'device', 'o', 'size'].includes(k))) return false
   const type = opts.get('type') ?? ''
   const device = opts.get('device') ?? ''
   const o = opts.get('o') ?? ''
-  if (type === '' && device === '' && o === '') return true
+  if (type === '' && device === '') return true
+  if (o.length > 4095) return false
   const entries = o === '' ? [] : o.split(',')
-  if (entries.includes('bind') || entries.includes('rbind') || type === 'none') return device === ''
+  if (entries.includes('bind') || entries.includes('rbind') || type === 'none') {
+    return device === '' && !entries.some((e) => /^(remount|r?shared|r?private|r?slave|r?unbindable)$/.test(e))
+  }
   if (type === 'tmpfs') return entries.every((e) => TMPFS_OK.test(e))
   if (type === 'ramfs') return entries.every((e) => RAMFS_OK.test(e))
   return false
@@ -76,7 +79,7 @@ test('local volume model – an option set reads as "no host mount" only when it
 test('local volume model – everything that is not a bind is the host itself', () => {
   fc.assert(fc.property(options, (opts) => {
     const mounts = localHostMounts(goMap(opts))
-    if (mounts.length > 0 && !(isBind(opts) && [...opts.keys()].every((k) => ['type', 'device', 'o'].includes(k)))) {
+    if (mounts.length > 0 && !(isBind(opts) && [...opts.keys()].every((k) => ['type', 'device', 'o', 'size'].includes(k)))) {
       assert.deepEqual(mounts, ['/'], JSON.stringify([...opts]))
     }
   }), { numRuns: 5000 })
