@@ -45,6 +45,11 @@ export interface VolumeCondition {
   drivers?: CheckedGlob[]
 }
 
+export interface OutboundCondition {
+  local?: boolean
+  hosts?: CheckedGlob[]
+}
+
 export interface NetworkCondition {
   drivers?: CheckedGlob[]
   hostInterfaces?: boolean
@@ -63,6 +68,7 @@ export interface CheckedConditions {
   container?: ContainerCondition
   volume?: VolumeCondition
   network?: NetworkCondition
+  outbound?: OutboundCondition
 }
 
 export interface CheckedRule {

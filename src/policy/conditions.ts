@@ -9,6 +9,7 @@
 import type { BodyCondition, CheckedConditions } from './checked.js'
 import type { CompiledRule } from './compile.js'
 import { containerHolds, networkHolds, volumeHolds } from './docker-conditions.js'
+import { outboundHolds } from './outbound-conditions.js'
 import { resolveBodyPath } from './body/go-view.js'
 import type { JsonNode } from './body/json-parse.js'
 import type { PreparedRequest } from './prepare.js'
@@ -73,6 +74,7 @@ export function conditionsHold(
   if (c.container && !containerHolds(c.container, req, lenient, env, why)) return false
   if (c.volume && !volumeHolds(c.volume, req, lenient, env, why)) return false
   if (c.network && !networkHolds(c.network, req, lenient, why)) return false
+  if (c.outbound && !outboundHolds(c.outbound, req, lenient, env, why)) return false
   return true
 }
 

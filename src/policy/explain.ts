@@ -2,6 +2,7 @@
 import type { CompiledPolicySet } from './compile.js'
 import { containerFacts, endpointOf, networkFacts, volumeFacts } from './docker-conditions.js'
 import { RequestTooLarge } from './docker/limits.js'
+import { hasOutboundEndpoint, outboundFacts } from './outbound-conditions.js'
 import { decide, ruleApplies } from './evaluate.js'
 import { prepareRequest, requestView } from './prepare.js'
 import type { Decision, EvalEnv, Phase, RequestInput, RequestView, SourceRef } from './types.js'
@@ -45,6 +46,15 @@ export function explain(set: CompiledPolicySet, input: RequestInput, phase: Phas
   }
   const endpoint = req.rejected === undefined ? endpointOf(req) : undefined
   let extracted: Record<string, unknown> | null = null
+  if (!endpoint && req.rejected === undefined && hasOutboundEndpoint(req)) {
+    try {
+      const destinations = outboundFacts(req)
+      extracted = { endpoint: 'outbound', ...(destinations ? { destinations } : { evidence: 'none: a form body may carry the parameters' }) }
+    } catch (e) {
+      if (!(e instanceof RequestTooLarge)) throw e
+      extracted = { endpoint: 'outbound', evidence: `none: ${e.message}` }
+    }
+  }
   if (endpoint) {
     try {
       const facts = endpoint === 'volume-create' ? volumeFacts(req) : endpoint === 'network-create' ? networkFacts(req) : containerFacts(req)

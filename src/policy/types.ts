@@ -37,6 +37,13 @@ export interface RequestInput {
 export interface EvalEnv {
   /** The real path of an existing path (symlinks resolved), or undefined when it does not exist. */
   realpath?: ((path: string) => string | undefined) | undefined
+  /**
+   * The addresses a host name resolved to at decision time (the names `namesToResolve` lists);
+   * undefined when it did not resolve in time. Without it, every name is unresolved.
+   */
+  lookup?: ((name: string) => readonly string[] | undefined) | undefined
+  /** The host's own addresses (its interfaces). */
+  hostAddresses?: (() => readonly string[]) | undefined
 }
 
 export interface Decision {

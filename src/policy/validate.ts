@@ -4,7 +4,7 @@
  */
 import type {
   BodyCondition, BodyExpectation, CheckedConditions, CheckedFile, CheckedGlob, CheckedGroup,
-  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, NetworkCondition, VolumeCondition,
+  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, NetworkCondition, OutboundCondition, VolumeCondition,
 } from './checked.js'
 import type { PolicyError, PolicyErrorCode } from './errors.js'
 import { compileFlatGlob, compilePathGlob, escapeGlob, GlobError } from './globs.js'
@@ -18,10 +18,11 @@ import type { Effect, Phase } from './types.js'
 const TOP_KEYS = ['settings', 'groups', 'rules']
 const SETTINGS_KEYS = ['default', 'default_message']
 const RULE_KEYS = ['id', 'description', 'effect', 'phase', 'match', 'unless', 'message']
-const CONDITION_KEYS = ['users', 'groups', 'anonymous', 'methods', 'paths', 'query', 'body', 'status', 'container', 'volume', 'network']
+const CONDITION_KEYS = ['users', 'groups', 'anonymous', 'methods', 'paths', 'query', 'body', 'status', 'container', 'volume', 'network', 'outbound']
 const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_namespaces', 'devices', 'security_opts', 'images', 'joins_containers', 'remote_logging']
 const VOLUME_KEYS = ['host_mounts', 'drivers']
 const NETWORK_KEYS = ['drivers', 'host_interfaces']
+const OUTBOUND_KEYS = ['local', 'hosts']
 const NAMESPACES: Namespace[] = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroup']
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']
 const ID = /^[A-Za-z0-9_.-]+$/
@@ -29,7 +30,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g
 const PLACEHOLDERS = ['method', 'path', 'user']
 export const DEFAULT_MESSAGE = 'no rule allows {method} {path} for {user}'
 /** Common misspellings that edit distance alone would not suggest well. */
-const ALIASES: Record<string, string> = { networks: 'network', log_remote: 'remote_logging', bodies: 'body', method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
+const ALIASES: Record<string, string> = { networks: 'network', destinations: 'outbound', log_remote: 'remote_logging', bodies: 'body', method: 'methods', path: 'paths', user: 'users', group: 'groups', rule: 'rules', capability: 'capabilities', mounts: 'host_mounts', binds: 'host_mounts', image: 'images', driver: 'drivers', namespaces: 'host_namespaces', security_opt: 'security_opts', device: 'devices' }
 
 type Mapping = Record<string, unknown>
 
@@ -305,19 +306,27 @@ function checkConditions(c: FileChecker, path: string, raw: unknown, phase: Phas
   if (m.container !== undefined) out.container = track(checkContainer(c, join(path, 'container'), m.container))
   if (m.volume !== undefined) out.volume = track(checkVolume(c, join(path, 'volume'), m.volume))
   if (m.network !== undefined) out.network = track(checkNetwork(c, join(path, 'network'), m.network))
+  if (m.outbound !== undefined) out.outbound = track(checkOutbound(c, join(path, 'outbound'), m.outbound))
 
   if (out.anonymous === true && (out.users || out.groups)) {
     c.at(join(path, 'anonymous'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`anonymous: true\` together with \`${out.users ? 'users' : 'groups'}\` (users and groups never match an anonymous request)`)
     t.fail()
   }
-  const families = (['container', 'volume', 'network'] as const).filter((f) => out[f])
-  if (families.length > 1) {
-    c.at(join(path, families[1] as string), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${families[0]}\` and \`${families[1]}\` hold on different endpoints (${families.map((f) => `${f}: ${FAMILY_ENDPOINTS[f]}`).join('; ')})`)
-    t.fail()
+  const families = (Object.keys(FAMILIES) as Array<keyof typeof FAMILIES>).filter((f) => out[f])
+  for (let i = 0; i < families.length; i++) {
+    for (let j = i + 1; j < families.length; j++) {
+      const [a, b] = [FAMILIES[families[i] as keyof typeof FAMILIES], FAMILIES[families[j] as keyof typeof FAMILIES]]
+      if (a.endpoints.some((e) => (b.endpoints as readonly string[]).includes(e))) continue
+      c.at(join(path, families[j] as string), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${families[i]}\` and \`${families[j]}\` hold on different endpoints (${families[i]}: ${a.where}; ${families[j]}: ${b.where})`)
+      t.fail()
+    }
   }
-  if (families.length > 0 && out.methods && !out.methods.includes('*') && !out.methods.includes('POST')) {
-    c.at(join(path, 'methods'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${families[0]}\` holds only on POST requests, and methods does not include POST`)
-    t.fail()
+  for (const f of families) {
+    const methods: readonly string[] = FAMILIES[f].methods
+    if (out.methods && !out.methods.includes('*') && !out.methods.some((m) => methods.includes(m))) {
+      c.at(join(path, 'methods'), 'key', 'E_POLICY_NEVER_MATCHES', `${where} can never hold: \`${f}\` holds only on ${methods.join(' or ')} requests, and methods does not include ${methods.length > 1 ? 'any of them' : methods[0]}`)
+      t.fail()
+    }
   }
   return t.ok ? out : undefined
 }
@@ -490,12 +499,31 @@ function checkNetwork(c: FileChecker, path: string, raw: unknown): NetworkCondit
   return t.ok ? out : undefined
 }
 
-/** Where each Docker-aware family holds, for "can never hold" messages. */
-const FAMILY_ENDPOINTS = {
-  container: 'container create, exec create and a pre-1.24 start',
-  volume: 'POST /volumes/create',
-  network: 'POST /networks/create',
-} as const
+function checkOutbound(c: FileChecker, path: string, raw: unknown): OutboundCondition | undefined {
+  const m = c.mapping(path, raw, 'outbound')
+  if (!m) return undefined
+  c.unknownKeys(path, m, OUTBOUND_KEYS, 'outbound')
+  const out: OutboundCondition = {}
+  const t = tracker()
+  if (m.local !== undefined) out.local = t.track(c.boolean(join(path, 'local'), m.local, 'local'))
+  if (m.hosts !== undefined) out.hosts = t.track(c.flatGlobs(join(path, 'hosts'), m.hosts, 'hosts', '["registry.example.com", "*.corp.example"]', { nocase: true }))
+  if (Object.keys(m).length === 0) {
+    c.at(path, 'value', 'E_POLICY_TYPE', 'outbound needs at least one condition (local, hosts)')
+    t.fail()
+  }
+  return t.ok ? out : undefined
+}
+
+/**
+ * Where each Docker-aware family holds: two families in one `match` whose endpoints do not meet
+ * can never both hold, and a family never holds on methods it does not list.
+ */
+const FAMILIES = {
+  container: { endpoints: ['container-create', 'exec-create', 'legacy-start'], methods: ['POST'], where: 'container create, exec create and a pre-1.24 start' },
+  volume: { endpoints: ['volume-create'], methods: ['POST'], where: 'POST /volumes/create' },
+  network: { endpoints: ['network-create'], methods: ['POST'], where: 'POST /networks/create' },
+  outbound: { endpoints: ['container-create', 'legacy-start', 'build', 'images-create', 'image-push', 'distribution', 'image-search', 'plugin-pull', 'plugin-push'], methods: ['POST', 'GET'], where: 'builds, image pulls, imports, pushes and searches, distribution, plugins, container create' },
+} as const satisfies Record<string, { endpoints: readonly string[]; methods: readonly string[]; where: string }>
 
 /** Path globs on host paths; `{policies}` stands for the policy directory's real path. */
 function hostMountGlobs(c: FileChecker, path: string, value: unknown): CheckedGlob[] | undefined {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { ACTIVATE_PATH, AUTHZ_IMPLEMENTS, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH } from '../protocol/types.js'
 import type { EvalEnv, Phase } from '../policy/index.js'
 import { decidePayload } from './decide-payload.js'
+import type { NameResolver } from './decide-payload.js'
 import { DecisionOffload, OFFLOAD_BYTES } from './offload.js'
 import type { PolicySource } from './policy-source.js'
 
@@ -22,6 +23,8 @@ export interface AppOptions {
   logger: Logger
   env: EvalEnv
   bodyLimit?: number
+  /** Resolves host names for outbound conditions; without it every name counts as unresolved. */
+  resolveNames?: NameResolver
   /** Large payloads are decided in a worker thread (offload.ts); false decides all of them inline. */
   offload?: false | { budgetMs?: number }
 }
@@ -68,7 +71,7 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
     const set = opts.policies.current()
     const outcome = offload && raw !== undefined && raw.length > OFFLOAD_BYTES
       ? await offload.decide(set, raw, phase)
-      : decidePayload(set, raw, phase, opts.env)
+      : await decidePayload(set, raw, phase, opts.env, opts.resolveNames)
     switch (outcome.kind) {
       case 'malformed':
         log.warn({ phase, error: outcome.error }, 'malformed authorization request')

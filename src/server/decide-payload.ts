@@ -5,7 +5,8 @@
  */
 import { decodeAuthZPayload } from '../protocol/decode.js'
 import { toRequestInput } from '../protocol/to-request-input.js'
-import { decide, prepareRequest } from '../policy/index.js'
+import { withLookups } from '../host-env.js'
+import { decide, namesToResolve, prepareRequest } from '../policy/index.js'
 import type { CompiledPolicySet, Decision, EvalEnv, Phase } from '../policy/index.js'
 
 export type PayloadOutcome =
@@ -15,13 +16,17 @@ export type PayloadOutcome =
   | { kind: 'failed'; error: string; method: string; uri: string }
   | { kind: 'decided'; decision: Decision; method: string; path: string; uri: string; user: string | null }
 
-export function decidePayload(set: CompiledPolicySet, raw: Uint8Array | undefined, phase: Phase, env: EvalEnv): PayloadOutcome {
+/** Resolves host names for the outbound conditions before a decision (host-env.ts resolveNames). */
+export type NameResolver = (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>
+
+export async function decidePayload(set: CompiledPolicySet, raw: Uint8Array | undefined, phase: Phase, env: EvalEnv, resolve?: NameResolver): Promise<PayloadOutcome> {
   const decoded = decodeAuthZPayload(raw)
   if (!decoded.ok) return { kind: 'malformed', error: decoded.error }
   const r = decoded.request
   try {
     const req = prepareRequest(toRequestInput(r, phase))
-    const decision = decide(set, req, phase, env)
+    const names = resolve ? namesToResolve(set, req, phase) : []
+    const decision = decide(set, req, phase, names.length > 0 && resolve ? withLookups(env, await resolve(names)) : env)
     return { kind: 'decided', decision, method: r.method.toUpperCase(), path: req.rejected === undefined ? req.path : '', uri: r.uri, user: r.user ?? null }
   } catch (e) {
     return { kind: 'failed', error: `policy evaluation failed: ${(e as Error).message}`, method: r.method, uri: r.uri }

@@ -3,7 +3,7 @@
  * decides payloads with exactly the function the event loop uses.
  */
 import { parentPort } from 'node:worker_threads'
-import { hostEnv } from '../host-env.js'
+import { hostEnv, resolveNames } from '../host-env.js'
 import { compileSources } from '../policy/index.js'
 import type { CompiledPolicySet } from '../policy/index.js'
 import { decidePayload } from './decide-payload.js'
@@ -11,7 +11,9 @@ import type { WorkerJob, WorkerReply } from './offload.js'
 
 const sets = new Map<string, CompiledPolicySet>()
 
-parentPort?.on('message', (job: WorkerJob) => {
+parentPort?.on('message', (job: WorkerJob) => { void handle(job) })
+
+async function handle(job: WorkerJob): Promise<void> {
   const reply = (r: WorkerReply): void => parentPort?.postMessage(r)
   if (job.policy) {
     const compiled = compileSources(job.policy.sources, job.policy.revision, job.policy.options)
@@ -30,5 +32,5 @@ parentPort?.on('message', (job: WorkerJob) => {
     reply({ id: job.id, expired: true })
     return
   }
-  reply({ id: job.id, outcome: decidePayload(set, new Uint8Array(job.payload), job.phase, hostEnv) })
-})
+  reply({ id: job.id, outcome: await decidePayload(set, new Uint8Array(job.payload), job.phase, hostEnv, resolveNames) })
+}

@@ -4,7 +4,7 @@
  */
 import { decodeAuthZObject } from '../protocol/decode.js'
 import { toRequestInput } from '../protocol/to-request-input.js'
-import { evaluate } from '../policy/index.js'
+import { decide, namesToResolve, prepareRequest } from '../policy/index.js'
 import type { CompiledPolicySet, Decision, EvalEnv, Phase, PolicyError, PolicySourceFile, RequestInput } from '../policy/index.js'
 import { isSyntaxError, parseYaml } from '../policy/parse-yaml.js'
 import { closest } from '../policy/did-you-mean.js'
@@ -15,6 +15,8 @@ export interface PolicyTest {
   name: string
   phase: Phase
   input: RequestInput
+  /** Host names and the addresses they resolve to in this test (§16 outbound); other names are resolved live, or not at all. */
+  resolve?: ReadonlyMap<string, readonly string[]>
   expected: { allow: boolean; rule?: string | null; message?: string }
 }
 
@@ -27,7 +29,7 @@ export interface TestResult {
 }
 
 const TEST_KEYS = ['name', 'request', 'payload', 'phase', 'expect']
-const REQUEST_KEYS = ['user', 'method', 'uri', 'body', 'status', 'headers']
+const REQUEST_KEYS = ['user', 'method', 'uri', 'body', 'status', 'headers', 'resolve']
 const EXPECT_KEYS = ['allow', 'rule', 'message']
 
 export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; errors: PolicyError[] } {
@@ -64,6 +66,7 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
       else return err(`${path}.phase`, 'phase must be request or response')
     }
     let input: RequestInput | undefined
+    let resolve: Map<string, string[]> | undefined
     if ((raw.request === undefined) === (raw.payload === undefined)) return err(path, 'a test needs exactly one of `request` or `payload`')
     if (raw.payload !== undefined) {
       const decoded = decodeAuthZObject(raw.payload)
@@ -78,6 +81,12 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
       if (r.status !== undefined && typeof r.status !== 'number') return err(`${path}.request.status`, 'status must be a number')
       let body: Uint8Array | undefined
       if (r.body !== undefined && r.body !== null) body = new TextEncoder().encode(typeof r.body === 'string' ? r.body : JSON.stringify(r.body))
+      if (r.resolve !== undefined) {
+        if (!isObject(r.resolve) || !Object.values(r.resolve).every((v) => Array.isArray(v) && v.every((a) => typeof a === 'string'))) {
+          return err(`${path}.request.resolve`, 'resolve must map host names to lists of addresses, e.g. {registry.example.com: [10.0.0.5]}')
+        }
+        resolve = new Map(Object.entries(r.resolve as Record<string, string[]>).map(([k, v]) => [k.toLowerCase(), v]))
+      }
       input = {
         user: typeof r.user === 'string' ? r.user : undefined,
         method: r.method,
@@ -99,13 +108,25 @@ export function parseTestSuite(file: PolicySourceFile): { tests: PolicyTest[]; e
       if (typeof e.message !== 'string') return err(`${path}.expect.message`, 'message must be a string')
       expected.message = e.message
     }
-    tests.push({ file: file.name, line: parsed.valueAt(path).line, name, phase, input, expected })
+    tests.push({ file: file.name, line: parsed.valueAt(path).line, name, phase, input, ...(resolve ? { resolve } : {}), expected })
   })
   return { tests, errors }
 }
 
-export function runTest(set: CompiledPolicySet, t: PolicyTest, env: EvalEnv): TestResult {
-  const d: Decision = evaluate(set, t.input, t.phase, env)
+/**
+ * Decides a test's request. Host names the outbound conditions need come from the test's
+ * `resolve`, then from `resolveNames` (live, in `portcullis test`); without either they are
+ * unresolved, as a name that does not answer in time.
+ */
+export async function runTest(set: CompiledPolicySet, t: PolicyTest, env: EvalEnv, resolveNames?: (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>): Promise<TestResult> {
+  const req = prepareRequest(t.input)
+  const names = namesToResolve(set, req, t.phase)
+  let decideEnv = env
+  if (names.length > 0) {
+    const live = resolveNames ? await resolveNames(names.filter((n) => !t.resolve?.has(n))) : new Map<string, readonly string[]>()
+    decideEnv = { ...env, lookup: (name) => t.resolve?.get(name) ?? live.get(name) }
+  }
+  const d: Decision = decide(set, req, t.phase, decideEnv)
   const actual = { allow: d.allow, rule: d.rule, message: d.message }
   const pass = actual.allow === t.expected.allow
     && (t.expected.rule === undefined || t.expected.rule === actual.rule)

@@ -8,13 +8,15 @@
  */
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
-import { chmodSync, mkdirSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { DOCKER_CLI_20, startStack } from '../helpers/dockerd.js'
 import type { Stack } from '../helpers/dockerd.js'
-import { TEST_IMAGE } from '../helpers/test-image.js'
+import { TEST_IMAGE, testImageTar } from '../helpers/test-image.js'
 import { assertDecision, assertExit, assertNoPluginErrors, errorText, runErrorText } from './support.js'
 
 const MSG = {
@@ -22,6 +24,7 @@ const MSG = {
   'no-host-root-mounts': 'bind mounts of the host\'s system directories are not allowed',
   'no-remote-logging': 'log drivers that send container output off the host are not allowed',
   'no-host-networks': 'networks on the host\'s own interfaces or bridges are not allowed',
+  'no-local-fetches': 'making dockerd fetch from the host or its private networks is not allowed',
 } as const
 type Rule = keyof typeof MSG
 
@@ -194,6 +197,80 @@ describe('networks on the host\'s interfaces are denied', () => {
   })
 })
 
+describe('dockerd does not fetch from the host\'s own network for a caller', () => {
+  // A web server that listens only on the host's loopback, as a secret service would.
+  let requests: string[] = []
+  let base = ''
+  let close: () => Promise<void> = async () => {}
+  before(async () => {
+    const server = createHttpServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`)
+      res.setHeader('content-type', 'text/plain')
+      res.end('FROM scratch\nLABEL secret=host-only\n')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    close = () => new Promise((resolve) => server.close(() => resolve()))
+  })
+  after(() => close())
+
+  async function fetchDenied(args: string[], uri: RegExp): Promise<void> {
+    requests = []
+    const mark = stack.plugin.mark()
+    const r = await docker(args)
+    assertExit(r, 1, `docker ${args[0]}`)
+    assert.match(r.stderr, new RegExp(escapeRegExp(denied('no-local-fetches'))))
+    await assertDecision(stack.plugin, mark, { method: 'POST', uri, allow: false, rule: 'no-local-fetches' })
+    assert.deepEqual(requests, [], 'the loopback-only server received a request')
+  }
+
+  test('a build with a remote context on a loopback-only URL: the server receives nothing', async () => {
+    // The docker CLI downloads an http(s) context itself and sends it as a tar; an API client
+    // (or BuildKit) passes it to dockerd as `remote`, which dockerd fetches as root.
+    requests = []
+    const mark = stack.plugin.mark()
+    const r = await stack.dockerd.api('POST', `/v1.41/build?t=${unique('leak')}&remote=${encodeURIComponent(`${base}/Dockerfile`)}`)
+    assert.equal(r.status, 403, r.body)
+    assert.match(r.body, new RegExp(escapeRegExp(denied('no-local-fetches'))))
+    await assertDecision(stack.plugin, mark, { method: 'POST', uri: /\/build\?/, allow: false, rule: 'no-local-fetches' })
+    assert.deepEqual(requests, [], 'the loopback-only server received a request')
+  })
+
+  test('a pull from a registry on the host\'s loopback is denied before dockerd connects', async () => {
+    requests = []
+    const port = new URL(base).port
+    const mark = stack.plugin.mark()
+    const r = await docker(['pull', `127.0.0.1:${port}/secret/image:1`])
+    assertExit(r, 1, 'docker pull')
+    assert.equal(r.stderr, errorText(denied('no-local-fetches')))
+    await assertDecision(stack.plugin, mark, { method: 'POST', uri: /\/images\/create\?/, allow: false, rule: 'no-local-fetches' })
+    assert.deepEqual(requests, [])
+  })
+
+  test('docker import from a loopback-only URL: the server receives nothing', async () => {
+    await fetchDenied(['import', `${base}/x.tar`, `${unique('imported')}:1`], /\/images\/create\?/)
+  })
+
+  test('docker build of a local context still works', async () => {
+    const dir = path.join(data, unique('ctx'))
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${TEST_IMAGE}\nLABEL built=locally\nCOPY hello /hello\n`)
+    writeFileSync(path.join(dir, 'hello'), 'hi\n')
+    const tag = unique('local-build')
+    const r = await stack.dockerd.docker(DOCKER_CLI_20, ['build', '-t', tag, dir], { env: { DOCKER_BUILDKIT: '0' } })
+    assertExit(r, 0, 'docker build .')
+    const inspect = await docker(['image', 'inspect', '--format', '{{.Config.Labels.built}}', tag])
+    assert.equal(inspect.stdout, 'locally\n')
+  })
+
+  test('docker import from stdin still works', async () => {
+    const tag = `${unique('stdin-import')}:1`
+    const r = await stack.dockerd.docker(DOCKER_CLI_20, ['import', '-', tag], { stdin: readFileSync(testImageTar()) })
+    assertExit(r, 0, 'docker import -')
+    assertExit(await docker(['image', 'inspect', tag]), 0, 'docker image inspect')
+  })
+})
+
 describe('one decision never blocks the API', () => {
   test('a create with 40,000 binds is denied with a message that says the cap', async () => {
     const binds = Array.from({ length: 40_000 }, (_, i) => `/d/${i}:/m${i}`)
@@ -223,3 +300,7 @@ describe('one decision never blocks the API', () => {
     assert.ok(Math.max(...pings) < 1000, `/_ping took ${pings.map((p) => p.toFixed(0)).join(', ')} ms behind the flood`)
   })
 })
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import { LocalRegistry, Plugins } from '../../src/discovery/index.js'
 import type { ActivePlugin } from '../../src/discovery/index.js'
-import { hostEnv } from '../../src/host-env.js'
+import { hostEnv, resolveNames } from '../../src/host-env.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { buildApp } from '../../src/server/app.js'
 import type { AppOptions } from '../../src/server/app.js'
@@ -61,7 +61,7 @@ export async function startPlugin(options: { policiesDir?: string; policies?: Re
   if (!opened.ok) throw new Error(`invalid test policies:\n${opened.errors.map(formatError).join('\n')}`)
   const lines: string[] = []
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done() } })
-  const app = buildApp({ policies: opened.store, logger: createLogger('info', sink), env: hostEnv, offload: options.offload })
+  const app = buildApp({ policies: opened.store, logger: createLogger('info', sink), env: hostEnv, resolveNames, offload: options.offload })
   const socket = path.join(dir, `${name}.sock`)
   await listenOnUnixSocket(app, socket)
   const watcher = options.watch ? watchPolicyStore(opened.store, options.watch) : undefined

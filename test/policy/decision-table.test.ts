@@ -31,8 +31,8 @@ for (const file of readdirSync(repoPath('test/cases')).filter((f) => f.endsWith(
     })
     if (!compiled.ok) return
     for (const t of suite.tests) {
-      test(`decision table – ${file}: ${t.name}`, () => {
-        const r = runTest(compiled.set, t, {})
+      test(`decision table – ${file}: ${t.name}`, async () => {
+        const r = await runTest(compiled.set, t, { hostAddresses: () => ['93.184.216.34', '2a00:1450:4001::10'] })
         assert.deepEqual(r.actual, { ...r.actual, ...r.expected }, `expected ${JSON.stringify(r.expected)}, got ${JSON.stringify(r.actual)}`)
         assert.equal(r.pass, true)
       })

@@ -2,9 +2,9 @@
  * `portcullis eval`: one request, offline, through the same evaluate() the server uses.
  * Exit 0 allowed, 1 denied, 3 invalid policies, 2 usage.
  */
-import { explain } from '../../policy/index.js'
+import { explain, namesToResolve, prepareRequest } from '../../policy/index.js'
 import type { Explanation, Phase, RequestInput } from '../../policy/index.js'
-import { hostEnv } from '../../host-env.js'
+import { hostEnv, resolveNames, withLookups } from '../../host-env.js'
 import { loadPolicyDir } from '../../store/load.js'
 import { EXIT, parseFlags, policiesDir, UsageError } from '../args.js'
 import type { CliIO } from '../io.js'
@@ -57,7 +57,8 @@ export async function runEval(args: string[], io: CliIO): Promise<number> {
     printErrors(io, loaded.errors)
     return EXIT.invalidPolicies
   }
-  const x = explain(loaded.set, input, phase, hostEnv)
+  const names = namesToResolve(loaded.set, prepareRequest(input), phase)
+  const x = explain(loaded.set, input, phase, withLookups(hostEnv, await resolveNames(names)))
   const d = x.decision
   if (values.json) {
     json(io, {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import type { LevelWithSilent } from 'pino'
-import { hostEnv } from '../../host-env.js'
+import { hostEnv, resolveNames } from '../../host-env.js'
 import { createLogger, LOG_LEVELS } from '../../logging/logger.js'
 import { formatError, policyWarnings } from '../../policy/index.js'
 import { buildApp } from '../../server/app.js'
@@ -83,7 +83,7 @@ export async function runServe(args: string[], io: CliIO, signals: ServeSignals 
     log.error({ errors: e.errors.map(formatError), serving: store.current().revision }, `policy reload failed; still serving revision ${store.current().revision}. Fix the files listed; the next save reloads automatically`)
   })
 
-  const app = buildApp({ policies: store, logger, env: hostEnv })
+  const app = buildApp({ policies: store, logger, env: hostEnv, resolveNames })
   const watcher = watchPolicyStore(store, { pollIntervalMs: pollSeconds * 1000, events: !values['no-watch'] })
 
   // Signals are handled from before the socket exists: a SIGTERM that arrives while starting

@@ -1,5 +1,5 @@
 /** `portcullis test [--policies DIR] [--json]`: run every *.test.yaml. Exit 0 all pass, 1 failures, 3 invalid policies. */
-import { hostEnv } from '../../host-env.js'
+import { hostEnv, resolveNames } from '../../host-env.js'
 import { formatError } from '../../policy/index.js'
 import { loadPolicyDir } from '../../store/load.js'
 import { parseTestSuite, runTest } from '../../testing/policy-tests.js'
@@ -25,7 +25,7 @@ export async function runTests(args: string[], io: CliIO): Promise<number> {
       io.stderr(`${formatError(e)}\n`)
       results.push({ file: e.file, name: `(invalid test at line ${e.line})`, pass: false, error: e.message })
     }
-    for (const t of suite.tests) results.push(runTest(loaded.set, t, hostEnv))
+    for (const t of suite.tests) results.push(await runTest(loaded.set, t, hostEnv, resolveNames))
   }
   const failed = results.filter((r) => !r.pass).length
   if (values.json) {

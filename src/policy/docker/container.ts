@@ -36,6 +36,7 @@ import {
 import { normalizeImageRef } from './image-ref.js'
 import { absoluteHostPath, cleanPath, kernelHostPaths } from './paths.js'
 import { checkListSize } from './limits.js'
+import type { Destination } from './destinations.js'
 import { logFacts } from './logging.js'
 import { HOST_ROOT, leavesPluginDirectory, LOCAL_DRIVER, volumeHostMounts } from './volume.js'
 
@@ -68,6 +69,8 @@ export interface ContainerFacts {
   logDriver: string
   /** Why the log configuration is not local (logging.ts); empty when it is. */
   remoteLogging: string[]
+  /** Where the log driver connects (§16 outbound). */
+  logDestinations: Destination[]
   /** Decode errors: when not empty, dockerd rejects the request. */
   decodeErrors?: string[]
 }
@@ -149,6 +152,7 @@ export function readExecCreate(root: JsonNode): ContainerFacts {
     image: undefined,
     logDriver: '',
     remoteLogging: [],
+    logDestinations: [],
   }, errors)
 }
 

@@ -79,3 +79,16 @@ export function normalizeImageRef(ref: string): string | undefined {
   if (digest !== undefined) return isValidDigest(digest) ? `${name}@${digest}` : undefined
   return `${name}:${tag ?? 'latest'}`
 }
+
+/**
+ * The registry host a reference names, as dockerd contacts it for a pull, push or manifest
+ * (`reference.ParseNormalizedNamed` → `reference.Domain`): lower-cased and without its port,
+ * `docker.io` for Docker Hub; undefined when dockerd rejects the reference (or it is an image ID,
+ * which names no registry).
+ */
+export function registryOf(ref: string): string | undefined {
+  const normalized = normalizeImageRef(ref)
+  if (normalized === undefined || !normalized.includes('/')) return undefined
+  const domain = normalized.slice(0, normalized.indexOf('/'))
+  return domain.replace(/:[0-9]+$/, '').toLowerCase()
+}

@@ -12,6 +12,8 @@
  * option a local driver does not define. The type is exact (`JSON-FILE` is a plugin lookup).
  */
 import { fieldOf, GoMap, stringOf, type GoValue } from '../body/go-view.js'
+import { logDestinations as destinationsOf } from './destinations.js'
+import type { Destination } from './destinations.js'
 import { checkListSize } from './limits.js'
 
 /** Options every driver accepts, handled by dockerd itself (daemon/logger/factory.go, loggerutils/cache). */
@@ -38,6 +40,8 @@ export interface LogFacts {
   logDriver: string
   /** Why the log configuration reaches beyond the host's own log files; empty when it does not. */
   remoteLogging: string[]
+  /** Where the log driver connects (§16 outbound). */
+  logDestinations: Destination[]
 }
 
 export function logFacts(logConfig: GoValue | undefined): LogFacts {
@@ -45,9 +49,12 @@ export function logFacts(logConfig: GoValue | undefined): LogFacts {
   const config = fieldOf(logConfig, 'Config')
   const keys = config instanceof GoMap ? [...config.entries.keys()] : []
   checkListSize('HostConfig.LogConfig.Config', keys.length)
+  const options = new Map<string, string>()
+  if (config instanceof GoMap) for (const [k, v] of config.entries) options.set(k, stringOf(v))
+  const logDestinations = destinationsOf(driver, options)
   // `none` starts no logger and validates nothing (daemon/logger/factory.go).
-  if (driver === 'none') return { logDriver: driver, remoteLogging: [] }
+  if (driver === 'none') return { logDriver: driver, remoteLogging: [], logDestinations }
   const known = driver === '' ? DEFAULT_DRIVER_OPTIONS : LOCAL_DRIVERS.get(driver)
-  if (!known) return { logDriver: driver, remoteLogging: [`log driver ${JSON.stringify(driver)}`] }
-  return { logDriver: driver, remoteLogging: keys.filter((k) => !known.has(k)).map((k) => `log option ${JSON.stringify(k)}`) }
+  if (!known) return { logDriver: driver, remoteLogging: [`log driver ${JSON.stringify(driver)}`], logDestinations }
+  return { logDriver: driver, remoteLogging: keys.filter((k) => !known.has(k)).map((k) => `log option ${JSON.stringify(k)}`), logDestinations }
 }

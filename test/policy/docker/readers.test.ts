@@ -218,6 +218,7 @@ describe('container readers: the whole facts', () => {
       image: 'docker.io/library/alpine:3',
       logDriver: '',
       remoteLogging: [],
+      logDestinations: [],
     })
   })
   it('a type mismatch is reported: dockerd rejects the body', () => {

@@ -1,0 +1,210 @@
+/**
+ * Where a request makes dockerd connect on the caller's behalf (policy-language.md §16), read
+ * per endpoint as dockerd 20.10 reads it. dockerd is root in the host's network namespace: what
+ * it fetches lands in an image or an error message the caller reads.
+ *
+ * | endpoint | destination |
+ * |---|---|
+ * | POST /build?remote= | an HTTP(S) URL's host, a Git URL's host (`git@host:…`, `git://host/…`, `github.com/…`); `client-session` is none |
+ * | POST /images/create?fromImage= | the reference's registry (none = Docker Hub) |
+ * | POST /images/create?fromSrc= | the URL's host (`http://` is prepended without `://`); `-` is the body |
+ * | POST /images/{name}/push, GET /distribution/{name}/json | the name's registry |
+ * | GET /images/search?term= | the first segment when it has `.` or `:` or is `localhost`, else Docker Hub |
+ * | POST /plugins/pull, GET /plugins/privileges, POST /plugins/{name}/upgrade (`remote=`), POST /plugins/{name}/push | the reference's registry |
+ * | container create, pre-1.24 start | the log driver's addresses (logging.ts) |
+ *
+ * Hosts are read the way Go's `net/url` reads them (not the WHATWG URL parser: `http://a\@127.0.0.1/`
+ * is 127.0.0.1 to Go). A destination that cannot be read — an unknown scheme, an opaque URL, an
+ * invalid host or reference — is `unreadable`, which the outbound condition treats as local.
+ */
+import { registryOf } from './image-ref.js'
+import { checkListSize } from './limits.js'
+
+export type Destination =
+  /** A host name or IP literal (lower-cased, no port, no brackets). */
+  | { host: string }
+  /** A Unix socket on the host. */
+  | { socket: string }
+  /** Something Portcullis cannot read: local, as far as the outbound condition is concerned. */
+  | { unreadable: string }
+
+/** Docker Hub, which `outbound` never counts as local. */
+export const DOCKER_HUB = 'docker.io'
+
+export type OutboundEndpoint = 'build' | 'image-pull' | 'image-import' | 'image-push' | 'distribution' | 'image-search' | 'plugin-pull' | 'plugin-push'
+
+/** Which outbound endpoint a (method, path) is, with the image or plugin name it carries. */
+export function outboundEndpoint(method: string, path: string): { endpoint: OutboundEndpoint | 'images-create'; name?: string } | undefined {
+  if (method === 'POST') {
+    if (path === '/build') return { endpoint: 'build' }
+    if (path === '/images/create') return { endpoint: 'images-create' }
+    if (path === '/plugins/pull') return { endpoint: 'plugin-pull' }
+    const push = /^\/images\/(.+)\/push$/s.exec(path)
+    if (push) return { endpoint: 'image-push', name: push[1] }
+    const upgrade = /^\/plugins\/(.+)\/upgrade$/s.exec(path)
+    if (upgrade) return { endpoint: 'plugin-pull', name: upgrade[1] }
+    const pluginPush = /^\/plugins\/(.+)\/push$/s.exec(path)
+    if (pluginPush) return { endpoint: 'plugin-push', name: pluginPush[1] }
+  }
+  if (method === 'GET') {
+    const dist = /^\/distribution\/(.+)\/json$/s.exec(path)
+    if (dist) return { endpoint: 'distribution', name: dist[1] }
+    if (path === '/images/search') return { endpoint: 'image-search' }
+    if (path === '/plugins/privileges') return { endpoint: 'plugin-pull' }
+  }
+  return undefined
+}
+
+/**
+ * The destinations of a request to one of the endpoints above, from its path name and query.
+ * Repeated parameters: dockerd reads the first value, a deny rule must see any, so all count.
+ */
+export function requestDestinations(endpoint: NonNullable<ReturnType<typeof outboundEndpoint>>, query: ReadonlyMap<string, readonly string[]>): Destination[] {
+  const values = (key: string): readonly string[] => {
+    const v = query.get(key) ?? []
+    checkListSize(`the query parameter ${key}`, v.length)
+    return v
+  }
+  switch (endpoint.endpoint) {
+    case 'build':
+      return values('remote').flatMap(buildRemote)
+    case 'images-create': {
+      const images = values('fromImage').filter((v) => v !== '')
+      // A non-empty fromImage is a pull, and fromSrc is then ignored.
+      if (images.length > 0) return images.map((i) => registry(i.replace(/:$/, '')))
+      return values('fromSrc').filter((v) => v !== '-' && v !== '').map((v) => urlHost(v.includes('://') ? v : `http://${v}`, ['http', 'https']))
+    }
+    case 'image-push':
+    case 'distribution':
+      return [registry(endpoint.name as string)]
+    case 'image-search':
+      return values('term').map(searchHost)
+    case 'plugin-pull':
+      return values('remote').map(registry)
+    case 'plugin-push':
+      return [registry(endpoint.name as string)]
+    default:
+      return []
+  }
+}
+
+function registry(ref: string): Destination {
+  const host = registryOf(ref)
+  return host === undefined ? { unreadable: `the reference ${JSON.stringify(ref)}` } : { host }
+}
+
+/** registry/service.go splitReposSearchTerm: no grammar check on the host. */
+function searchHost(term: string): Destination {
+  const slash = term.indexOf('/')
+  if (slash <= 0) return { host: DOCKER_HUB }
+  const first = term.slice(0, slash)
+  if (!/[.:]/.test(first) && first !== 'localhost') return { host: DOCKER_HUB }
+  return hostOf(first.replace(/:[0-9]*$/, ''), term)
+}
+
+/**
+ * `remote` of a build: a Git URL (classic `urlutil.IsGitURL`: `git://`, `git@`, `github.com/`, or
+ * http(s) ending in `.git`) or an HTTP(S) URL; `client-session` and empty mean the body or a
+ * BuildKit session.
+ */
+function buildRemote(remote: string): Destination[] {
+  if (remote === '' || remote === 'client-session') return []
+  if (remote.startsWith('github.com/')) return [{ host: 'github.com' }]
+  if (remote.startsWith('git@')) {
+    // scp-like: git@host:path (ssh, as root, with root's keys).
+    const m = /^git@([^:/]*):/.exec(remote)
+    return [m ? hostOf(m[1] as string, remote) : { unreadable: `the Git URL ${JSON.stringify(remote)}` }]
+  }
+  return [urlHost(remote, ['http', 'https', 'git'])]
+}
+
+/**
+ * The host of a URL as Go's `url.Parse` finds it: scheme, then the authority after `//` up to
+ * the first `/`, `?` or `#`, then what follows the last `@`, without the port.
+ */
+export function urlHost(raw: string, schemes: readonly string[]): Destination {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(raw)
+  if (!m) return { unreadable: `${JSON.stringify(raw)} (no scheme)` }
+  const scheme = (m[1] as string).toLowerCase()
+  if (!schemes.includes(scheme)) return { unreadable: `${JSON.stringify(raw)} (scheme ${scheme})` }
+  const rest = (m[2] as string).split('#')[0]?.split('?')[0] ?? ''
+  if (!rest.startsWith('//')) return { unreadable: `${JSON.stringify(raw)} (no host)` }
+  const authority = rest.slice(2).split('/')[0] as string
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1)
+  let host: string
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']')
+    if (close < 0 || !/^(:[0-9]*)?$/.test(hostPort.slice(close + 1))) return { unreadable: `${JSON.stringify(raw)} (host)` }
+    host = hostPort.slice(1, close)
+  } else {
+    const colon = hostPort.lastIndexOf(':')
+    if (colon >= 0 && !/^[0-9]*$/.test(hostPort.slice(colon + 1))) return { unreadable: `${JSON.stringify(raw)} (port)` }
+    host = colon >= 0 ? hostPort.slice(0, colon) : hostPort
+  }
+  return hostOf(host, raw)
+}
+
+/** A host as written: percent-escapes decoded (Go does), zone removed, lower-cased, checked. */
+function hostOf(written: string, raw: string): Destination {
+  let host: string
+  try {
+    host = decodeURIComponent(written)
+  } catch {
+    return { unreadable: `${JSON.stringify(raw)} (escape)` }
+  }
+  host = host.replace(/%.*$/, '').toLowerCase()
+  if (host === '' || !/^[a-z0-9._:-]+$/.test(host)) return { unreadable: `${JSON.stringify(raw)} (host ${JSON.stringify(host)})` }
+  return { host }
+}
+
+/** Log driver addresses (HostConfig.LogConfig), by driver; see logging.ts for which drivers are remote. */
+export function logDestinations(driver: string, config: ReadonlyMap<string, string>): Destination[] {
+  const opt = (k: string): string => config.get(k) ?? ''
+  const transport = (address: string, defaultHost: string): Destination => {
+    if (address === '') return { host: defaultHost }
+    const scheme = /^([a-z+]+):\/\//.exec(address)?.[1]
+    if (scheme === 'unix' || scheme === 'unixgram') return { socket: address.slice(scheme.length + 3) }
+    return urlHost(address, ['tcp', 'udp', 'tcp+tls'])
+  }
+  const out: Destination[] = []
+  switch (driver) {
+    case 'json-file': case 'local': case 'journald': case 'none':
+      return []
+    case 'syslog':
+      out.push(opt('syslog-address') === '' ? { socket: '/dev/log' } : transport(opt('syslog-address'), ''))
+      break
+    case 'gelf':
+      out.push(opt('gelf-address') === '' ? { unreadable: 'gelf without gelf-address' } : transport(opt('gelf-address'), ''))
+      break
+    case 'fluentd': {
+      // fluentd-address: a scheme is optional; without a port the host is dropped and the
+      // default, 127.0.0.1:24224, is dialled (fluentd.go parseAddress + fluent-logger).
+      const a = opt('fluentd-address')
+      const scheme = /^([a-z+]+):\/\//.exec(a)?.[1]
+      if (scheme === 'unix' || scheme === 'unixgram') {
+        out.push({ socket: a.slice(scheme.length + 3) })
+        break
+      }
+      const hostPort = scheme === undefined ? a : (a.slice(scheme.length + 3).split('/')[0] as string)
+      out.push(/:[0-9]+$/.test(hostPort) ? urlHost(`tcp://${hostPort}`, ['tcp']) : { host: '127.0.0.1' })
+      break
+    }
+    case 'splunk':
+      out.push(opt('splunk-url') === '' ? { unreadable: 'splunk without splunk-url' } : urlHost(opt('splunk-url'), ['http', 'https']))
+      break
+    case 'logentries':
+      out.push({ host: 'data.logentries.com' })
+      break
+    case '':
+      // The daemon's default driver: whatever address options were given.
+      for (const [key, d] of [['syslog-address', 'syslog'], ['gelf-address', 'gelf'], ['fluentd-address', 'fluentd'], ['splunk-url', 'splunk']] as const) {
+        if (config.has(key)) out.push(...logDestinations(d, new Map([[key, opt(key)]])))
+      }
+      break
+    default:
+      // awslogs and gcplogs reach the instance metadata service (link-local) for credentials or
+      // regions; other names are log plugins.
+      out.push({ unreadable: `log driver ${JSON.stringify(driver)}` })
+  }
+  return out
+}
