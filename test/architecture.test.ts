@@ -1,7 +1,9 @@
 /**
- * The dependency direction of the layers: the policy engine imports only its own files, js-yaml
- * and minimatch (no files, sockets, HTTP or logs); the discovery core and the protocol module know
- * nothing of the engine, the server or the store.
+ * The dependency direction of the layers (issue: three rooms):
+ *   src/go       Go's behaviour, shared by dockerd's model and the discovery client: imports nothing else
+ *   src/dockerd  how dockerd reads a request: imports only itself and src/go (no packages)
+ *   src/policy   the language: imports only itself, src/dockerd, src/go, js-yaml and minimatch
+ *   discovery and protocol know nothing of the engine, the server, the store or the CLI.
  */
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -13,9 +15,9 @@ function sources(dir: string): string[] {
   return readdirSync(repoPath(dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f))
 }
 
-function imports(file: string): string[] {
+function imports(file: string): Array<{ spec: string; typeOnly: boolean }> {
   const text = readFileSync(repoPath(file), 'utf8')
-  return [...text.matchAll(/^(?:import|export)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string)
+  return [...text.matchAll(/^(import|export)( type)?[^'"]*?from\s+'([^']+)'/gm)].map((m) => ({ spec: m[3] as string, typeOnly: m[2] !== undefined }))
 }
 
 /** Where a relative import lands, relative to src/. */
@@ -23,32 +25,44 @@ function target(file: string, spec: string): string {
   return path.relative('src', path.join(path.dirname(file), spec))
 }
 
-test('architecture – the policy engine imports only itself, js-yaml and minimatch', () => {
+/** Every import of `dir` that `allowed` refuses; and how many imports were read. */
+function violations(dir: string, allowed: (t: { spec: string; target: string | undefined; typeOnly: boolean; file: string }) => boolean): { bad: string[]; seen: number } {
   const bad: string[] = []
   let seen = 0
-  for (const file of sources('src/policy')) {
-    for (const spec of imports(file)) {
+  for (const file of sources(dir)) {
+    for (const { spec, typeOnly } of imports(file)) {
       seen++
-      const ok = spec === 'js-yaml' || spec === 'minimatch' || (spec.startsWith('.') && target(file, spec).startsWith('policy/'))
-      if (!ok) bad.push(`${file}: ${spec}`)
+      const t = spec.startsWith('.') ? target(file, spec) : undefined
+      if (!allowed({ spec, target: t, typeOnly, file })) bad.push(`${file}: ${spec}`)
     }
   }
+  return { bad, seen }
+}
+
+const within = (t: string | undefined, ...dirs: string[]): boolean => t !== undefined && dirs.some((d) => t.startsWith(`${d}/`))
+
+test('architecture – src/go imports nothing but itself', () => {
+  const { bad, seen } = violations('src/go', ({ target: t }) => within(t, 'go'))
+  assert.ok(seen > 2, `only ${seen} imports read`)
+  assert.deepEqual(bad, [])
+})
+
+test('architecture – src/dockerd imports only itself and src/go (no packages, no policy)', () => {
+  const { bad, seen } = violations('src/dockerd', ({ target: t }) => within(t, 'dockerd', 'go'))
+  assert.ok(seen > 20, `only ${seen} imports read`)
+  assert.deepEqual(bad, [])
+})
+
+test('architecture – the policy language imports only itself, src/dockerd, src/go, js-yaml and minimatch', () => {
+  const { bad, seen } = violations('src/policy', ({ spec, target: t }) => spec === 'js-yaml' || spec === 'minimatch' || within(t, 'policy', 'dockerd', 'go'))
   assert.ok(seen > 50, `only ${seen} imports read`)
   assert.deepEqual(bad, [])
 })
 
 test('architecture – discovery and protocol know nothing of the engine, server, store or CLI', () => {
-  const bad: string[] = []
   for (const dir of ['src/discovery', 'src/protocol']) {
-    for (const file of sources(dir)) {
-      for (const spec of imports(file)) {
-        if (!spec.startsWith('.')) continue
-        const t = target(file, spec)
-        // protocol/to-request-input.ts names the engine's input type (a type-only import).
-        const typeOnly = file.endsWith('to-request-input.ts') && t === 'policy/index.js'
-        if (!(t.startsWith(`${path.basename(dir)}/`) || typeOnly)) bad.push(`${file}: ${spec}`)
-      }
-    }
+    const { bad } = violations(dir, ({ spec, target: t, typeOnly }) =>
+      !spec.startsWith('.') || within(t, path.basename(dir), 'go') || (typeOnly && t === 'dockerd/request.js'))
+    assert.deepEqual(bad, [], dir)
   }
-  assert.deepEqual(bad, [])
 })

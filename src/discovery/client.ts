@@ -10,8 +10,8 @@ import {
   PluginCallError, PluginClientConfigError, PluginResponseError, PluginTimeoutError, PluginTransportError,
 } from './errors.js'
 import { decodeFirstValue, decodeStruct, goJSONEncode, GoJSONError } from './go-json.js'
-import { errnoText, goDuration, goQuote } from './go-text.js'
-import { escapedPath, GoURLError, parseGoURL, type GoURL } from './go-url.js'
+import { errnoText, goDuration, goQuote } from '../go/text.js'
+import { escapedPath, GoURLError, parseGoURL, type GoURL } from '../go/url.js'
 import { DEFAULT_RETRY_BUDGET_MS, realClock, withRetry, type Clock } from './retry.js'
 import type { TLSOptions } from './spec-file.js'
 import { goTLSClientOptions } from './tls.js'

@@ -2,7 +2,7 @@
  * The typed errors of the discovery client. Messages are dockerd's own texts (moby
  * `pkg/plugins`), so `err.message` can be shown to an operator as dockerd would show it.
  */
-import { goQuote } from './go-text.js'
+import { goQuote } from '../go/text.js'
 
 /** moby `ErrNotFound`: nothing in the socket or spec directories answers to the name. */
 export class PluginNotFoundError extends Error {

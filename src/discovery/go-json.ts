@@ -4,6 +4,7 @@
  * Go's syntax-error texts) and decoding into a struct (keys matched case-insensitively, the last
  * matching key wins, unknown keys ignored, `null` leaves a field at its zero value).
  */
+import { goFoldKey } from '../go/strings.js'
 
 export class GoJSONError extends Error {
   override name = 'GoJSONError'
@@ -152,10 +153,6 @@ export function decodeFirstValue(text: string): unknown {
   return JSON.parse(text.slice(start, scanner.i))
 }
 
-/** Go's case folding for field names (`bytes.EqualFold`): ſ matches s and the Kelvin sign k. */
-function fold(key: string): string {
-  return key.replace(/\u017f/g, 's').replace(/\u212a/g, 'k').toLowerCase()
-}
 
 export type GoField = 'string' | 'bool' | 'int' | 'uint16' | 'string[]' | GoStruct
 export interface GoStruct {
@@ -208,9 +205,9 @@ function decodeField(v: unknown, field: GoField, ctx: DecodeContext): unknown {
 function decodeStructValue(v: unknown, type: GoStruct, ctx: DecodeContext): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw typeError(v, type, ctx)
   const out: Record<string, unknown> = {}
-  const byFold = new Map(Object.keys(type.fields).map((name) => [fold(name), name]))
+  const byFold = new Map(Object.keys(type.fields).map((name) => [goFoldKey(name), name]))
   for (const [key, value] of Object.entries(v)) {
-    const name = byFold.get(fold(key))
+    const name = byFold.get(goFoldKey(key))
     if (name === undefined || value === null) continue
     out[name] = decodeField(value, type.fields[name] as GoField, { struct: type.goName, path: [...ctx.path, name] })
   }

@@ -8,7 +8,7 @@ export {
   checkPluginName, InvalidPluginNameError, PluginCallError, pluginStoreErrorText, PluginClientConfigError, PluginNotFoundError,
   PluginNotImplementsError, PluginResponseError, PluginSpecError, PluginTimeoutError, PluginTransportError,
 } from './errors.js'
-export { GoURLError } from './go-url.js'
+export { GoURLError } from '../go/url.js'
 export {
   decodeManifest, Plugin, Plugins, type ActivePlugin, type Manifest, type PluginHandler, type PluginHooks, type PluginsOptions,
   type Registry,

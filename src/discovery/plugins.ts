@@ -16,7 +16,7 @@
 import { PluginClient } from './client.js'
 import { checkPluginName, PluginNotImplementsError, PluginResponseError } from './errors.js'
 import { decodeStruct, GoJSONError } from './go-json.js'
-import { goDuration } from './go-text.js'
+import { goDuration } from '../go/text.js'
 import { DEFAULT_RETRY_BUDGET_MS, realClock, withRetry, type Clock } from './retry.js'
 import type { PluginSpec } from './spec-file.js'
 

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_SOCKET_DIR, defaultSpecDirs, type Env } from './dirs.js'
 import { checkPluginName, PluginNotFoundError } from './errors.js'
-import { pathErrorText } from './go-text.js'
+import { pathErrorText } from '../go/text.js'
 import { readJsonSpecFile, readSpecFile, socketSpec, type PluginSpec } from './spec-file.js'
 
 export interface LocalRegistryOptions {

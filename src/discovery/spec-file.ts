@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises'
 import { PluginSpecError } from './errors.js'
 import { decodeFirstValue, decodeStruct, GoJSONError, type GoStruct } from './go-json.js'
-import { pathErrorText } from './go-text.js'
-import { GoURLError, parseGoURL } from './go-url.js'
+import { pathErrorText } from '../go/text.js'
+import { GoURLError, parseGoURL } from '../go/url.js'
 
 /** go-connections `tlsconfig.Options`, as a `.json` spec file spells it. */
 export interface TLSOptions {

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext, rootCertificates, type ConnectionOptions } from 'node:tls'
 import { PluginClientConfigError } from './errors.js'
-import { goQuote, pathErrorText } from './go-text.js'
+import { goQuote, pathErrorText } from '../go/text.js'
 import type { TLSOptions } from './spec-file.js'
 
 /** go-connections `defaultCipherSuites` (TLS 1.2), plus the TLS 1.3 suites Go always enables. */

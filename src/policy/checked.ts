@@ -3,6 +3,7 @@
  * compiled here (validation compiles it to prove it is valid, so it is never compiled twice).
  */
 import type { Matcher } from './globs.js'
+import type { Namespace } from '../dockerd/names.js'
 import type { Effect, Phase, SourceRef } from './types.js'
 
 export interface CheckedGlob {
@@ -24,8 +25,6 @@ export interface BodyCondition {
   segments: string[]
   expect: BodyExpectation
 }
-
-export type Namespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgroup'
 
 export interface ContainerCondition {
   privileged?: boolean

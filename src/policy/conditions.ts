@@ -10,9 +10,9 @@ import type { BodyCondition, CheckedConditions } from './checked.js'
 import type { CompiledRule } from './compile.js'
 import { containerHolds, networkHolds, volumeHolds } from './docker-conditions.js'
 import { outboundHolds } from './outbound-conditions.js'
-import { resolveBodyPath } from './body/go-view.js'
-import type { JsonNode } from './body/json-parse.js'
-import type { PreparedRequest } from './prepare.js'
+import { resolveBodyPath } from '../dockerd/json/go-view.js'
+import type { JsonNode } from '../dockerd/json/parse.js'
+import type { PreparedRequest } from '../dockerd/request.js'
 import type { EvalEnv } from './types.js'
 
 /** Collects why a condition did not hold, for `eval --explain`; absent on the fast path. */

@@ -12,9 +12,9 @@
  */
 import type { CheckedGlob, ContainerCondition, NetworkCondition, VolumeCondition } from './checked.js'
 import type { Why } from './conditions.js'
-import { hostPathCandidates, readContainerCreate, readExecCreate, readLegacyStart, readNetworkCreate, readVolumeCreate } from './docker/index.js'
-import type { ContainerFacts, NetworkFacts, VolumeFacts } from './docker/index.js'
-import type { PreparedRequest } from './prepare.js'
+import { hostPathCandidates, readContainerCreate, readExecCreate, readLegacyStart, readNetworkCreate, readVolumeCreate } from '../dockerd/readers/index.js'
+import type { ContainerFacts, NetworkFacts, VolumeFacts } from '../dockerd/readers/index.js'
+import type { PreparedRequest } from '../dockerd/request.js'
 import type { EvalEnv } from './types.js'
 
 type Endpoint = 'container-create' | 'exec-create' | 'legacy-start' | 'volume-create' | 'network-create' | undefined

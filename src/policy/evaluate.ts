@@ -9,9 +9,9 @@
 import type { CompiledPolicySet, CompiledRule } from './compile.js'
 import { conditionsHold } from './conditions.js'
 import type { Why } from './conditions.js'
-import { RequestTooLarge } from './docker/limits.js'
-import { prepareRequest } from './prepare.js'
-import type { PreparedRequest } from './prepare.js'
+import { RequestTooLarge } from '../dockerd/limits.js'
+import { prepareRequest } from '../dockerd/request.js'
+import type { PreparedRequest } from '../dockerd/request.js'
 import type { Decision, EvalEnv, Phase, RequestInput } from './types.js'
 
 export function evaluate(set: CompiledPolicySet, input: RequestInput, phase: Phase, env: EvalEnv = {}): Decision {

@@ -1,10 +1,10 @@
 /** `eval --explain`: for each rule of the phase, whether it applied and why not; and what the body said. */
 import type { CompiledPolicySet } from './compile.js'
 import { containerFacts, endpointOf, networkFacts, volumeFacts } from './docker-conditions.js'
-import { RequestTooLarge } from './docker/limits.js'
+import { RequestTooLarge } from '../dockerd/limits.js'
 import { hasOutboundEndpoint, outboundFacts } from './outbound-conditions.js'
 import { decide, ruleApplies } from './evaluate.js'
-import { prepareRequest, requestView } from './prepare.js'
+import { prepareRequest, requestView } from '../dockerd/request.js'
 import type { Decision, EvalEnv, Phase, RequestInput, RequestView, SourceRef } from './types.js'
 
 export interface RuleTrace {

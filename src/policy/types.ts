@@ -1,7 +1,9 @@
-/** The engine's public types: what goes in (files, requests) and what comes out (decisions). */
+/** The engine's public types: what goes in (files, the host's view) and what comes out (decisions). */
+import type { Phase, RequestInput, RequestView } from '../dockerd/request.js'
+
+export type { Phase, RequestInput, RequestView }
 
 export type Effect = 'allow' | 'deny'
-export type Phase = 'request' | 'response'
 
 /** One policy file as the engine receives it; `name` is how errors and decisions refer to it. */
 export interface PolicySourceFile {
@@ -12,25 +14,6 @@ export interface PolicySourceFile {
 export interface SourceRef {
   file: string
   line: number
-}
-
-/**
- * One request, protocol-neutral: the server fills it from dockerd's payload, the CLI from flags
- * or a captured payload. Nothing here is normalised yet.
- */
-export interface RequestInput {
-  /** The TLS client certificate CN; undefined or '' = anonymous. */
-  user?: string | undefined
-  authMethod?: string | undefined
-  method: string
-  /** RequestUri exactly as dockerd sent it. */
-  uri: string
-  /** Request headers as dockerd forwarded them (one value per name). */
-  headers?: Readonly<Record<string, string>> | undefined
-  /** The decoded RequestBody; undefined when dockerd forwarded none. */
-  body?: Uint8Array | undefined
-  /** ResponseStatusCode (response phase); undefined when dockerd sent none. */
-  status?: number | undefined
 }
 
 /** Things the engine may ask of the host it runs on, injected so the engine stays pure. */
@@ -53,13 +36,4 @@ export interface Decision {
   /** Exactly the `Msg` sent to dockerd on a deny; '' on an allow. */
   message: string
   source: SourceRef | null
-}
-
-/** The request as rules see it (policy-language.md §4), as `eval --json` prints it. */
-export interface RequestView {
-  user: string | null
-  method: string
-  path: string
-  query: Record<string, string[]>
-  version: string | null
 }

@@ -4,14 +4,15 @@
  */
 import type {
   BodyCondition, BodyExpectation, CheckedConditions, CheckedFile, CheckedGlob, CheckedGroup,
-  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, Namespace, NetworkCondition, OutboundCondition, VolumeCondition,
+  CheckedRule, CheckedSettings, ContainerCondition, GroupReference, NetworkCondition, OutboundCondition, VolumeCondition,
 } from './checked.js'
 import type { PolicyError, PolicyErrorCode } from './errors.js'
 import { compileFlatGlob, compilePathGlob, escapeGlob, GlobError } from './globs.js'
 import type { Matcher } from './globs.js'
 import type { ParsedYaml } from './parse-yaml.js'
-import { CAPABILITIES, normalizeCapabilityName, normalizeSecurityOpt } from './docker-names.js'
-import { bodySegments } from './body-paths.js'
+import { CAPABILITIES, NAMESPACES, normalizeCapability, normalizeSecurityOpt } from '../dockerd/names.js'
+import type { Namespace } from '../dockerd/names.js'
+import { bodySegments } from '../dockerd/json/body-paths.js'
 import { closest } from './did-you-mean.js'
 import type { Effect, Phase } from './types.js'
 
@@ -23,7 +24,6 @@ const CONTAINER_KEYS = ['privileged', 'host_mounts', 'capabilities', 'host_names
 const VOLUME_KEYS = ['host_mounts', 'drivers']
 const NETWORK_KEYS = ['drivers', 'host_interfaces']
 const OUTBOUND_KEYS = ['local', 'hosts']
-const NAMESPACES: Namespace[] = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroup']
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']
 const ID = /^[A-Za-z0-9_.-]+$/
 const PLACEHOLDER = /\{([^{}]*)\}/g
@@ -422,7 +422,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
     out.capabilities = track(c.list(join(path, 'capabilities'), m.capabilities, 'capabilities', '[SYS_ADMIN]', (p, v) => {
       const s = c.string(p, v, 'a capability')
       if (s === undefined) return undefined
-      const name = normalizeCapabilityName(s)
+      const name = normalizeCapability(s)
       if (name === 'ALL' || CAPABILITIES.includes(name)) return name
       const near = closest(name, CAPABILITIES)
       c.at(p, 'value', 'E_POLICY_BAD_VALUE', `unknown capability ${JSON.stringify(s)}${near ? `; did you mean "${near}"?` : ''} (write names like SYS_ADMIN, or ALL)`)
@@ -433,7 +433,7 @@ function checkContainer(c: FileChecker, path: string, raw: unknown): ContainerCo
     out.hostNamespaces = track(c.list(join(path, 'host_namespaces'), m.host_namespaces, 'host_namespaces', '[network, pid]', (p, v) => {
       const s = c.string(p, v, 'a namespace')
       if (s === undefined) return undefined
-      if ((NAMESPACES as string[]).includes(s)) return s as Namespace
+      if ((NAMESPACES as readonly string[]).includes(s)) return s as Namespace
       c.at(p, 'value', 'E_POLICY_BAD_VALUE', `unknown namespace ${JSON.stringify(s)}; use ${NAMESPACES.join(', ')}`)
       return undefined
     }))

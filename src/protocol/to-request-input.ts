@@ -1,5 +1,5 @@
 /** A decoded dockerd payload → the engine's protocol-neutral request. */
-import type { Phase, RequestInput } from '../policy/index.js'
+import type { Phase, RequestInput } from '../dockerd/request.js'
 import type { DecodedAuthZ } from './decode.js'
 
 export function toRequestInput(r: DecodedAuthZ, phase: Phase): RequestInput {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { evaluate, explain } from '../../src/policy/index.js'
-import { MAX_LIST_ENTRIES } from '../../src/policy/docker/limits.js'
+import { MAX_LIST_ENTRIES } from '../../src/dockerd/limits.js'
 import { hostEnv } from '../../src/host-env.js'
 import { loadPolicyDir } from '../../src/store/load.js'
 import { repoPath } from '../helpers/paths.js'

@@ -11,10 +11,10 @@
  * and any other name (a log plugin, found by a name dockerd joins into a path unchecked); and any
  * option a local driver does not define. The type is exact (`JSON-FILE` is a plugin lookup).
  */
-import { fieldOf, GoMap, stringOf, type GoValue } from '../body/go-view.js'
+import { fieldOf, GoMap, stringOf, type GoValue } from '../json/go-view.js'
 import { logDestinations as destinationsOf } from './destinations.js'
 import type { Destination } from './destinations.js'
-import { checkListSize } from './limits.js'
+import { checkListSize } from '../limits.js'
 
 /** Options every driver accepts, handled by dockerd itself (daemon/logger/factory.go, loggerutils/cache). */
 const DAEMON_OPTIONS = ['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-file', 'cache-max-size', 'cache-compress']

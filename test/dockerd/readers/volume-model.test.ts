@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { GoMap } from '../../../src/policy/body/go-view.js'
-import { localHostMounts } from '../../../src/policy/docker/index.js'
+import { GoMap } from '../../../src/dockerd/json/go-view.js'
+import { localHostMounts } from '../../../src/dockerd/readers/index.js'
 
 /** The harmless shapes, written out independently of the reader. */
 const TMPFS_OK = /^(ro|rw|nosuid|suid|nodev|dev|noexec|exec|sync|async|dirsync|atime|noatime|diratime|nodiratime|relatime|norelatime|strictatime|nostrictatime|mand|nomand|defaults|inode32|inode64|noswap|(size|nr_blocks|nr_inodes|mode|uid|gid|huge)(=.*)?)$/s

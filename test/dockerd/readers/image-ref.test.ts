@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { normalizeImageRef } from '../../../src/policy/docker/index.js'
+import { normalizeImageRef } from '../../../src/dockerd/readers/index.js'
 
 const HEX = '0123456789abcdef'.repeat(4)
 const DIGEST = `sha256:${HEX}`

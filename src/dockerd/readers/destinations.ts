@@ -18,7 +18,7 @@
  * invalid host or reference — is `unreadable`, which the outbound condition treats as local.
  */
 import { registryOf } from './image-ref.js'
-import { checkListSize } from './limits.js'
+import { checkListSize } from '../limits.js'
 
 export type Destination =
   /** A host name or IP literal (lower-cased, no port, no brackets). */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { isIP } from 'node:net'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { ipToString, isLocalIp, looksNumeric, parseIp } from '../../../src/policy/docker/ip.js'
+import { isLocalIp, looksNumeric } from '../../src/dockerd/net.js'
+import { ipToString, parseIp } from '../../src/go/ip.js'
 
 const ROWS: Array<[string, boolean | undefined]> = [
   ['127.0.0.1', true], ['127.255.1.2', true], ['0.0.0.0', true], ['10.9.8.7', true], ['172.16.0.1', true], ['172.31.255.255', true],

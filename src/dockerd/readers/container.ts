@@ -29,18 +29,19 @@
  * HOST, not the host's); `Mounts[].Type` is exact (`Bind` is "mount type unknown"); capability
  * names go through Go's `strings.ToUpper` (`ſys_admin` is SYS_ADMIN) and get `CAP_` when missing.
  */
-import type { JsonNode } from '../body/json-parse.js'
+import type { JsonNode } from '../json/parse.js'
 import {
-  boolOf, decodeAs, elementsOf, fieldOf, go, GoSlice, GoStruct, goToUpper, stringOf, type GoValue,
-} from '../body/go-view.js'
+  boolOf, decodeAs, elementsOf, fieldOf, go, GoSlice, GoStruct, stringOf, type GoValue,
+} from '../json/go-view.js'
+import { normalizeCapability, normalizeSecurityOpt } from '../names.js'
+import type { Namespace } from '../names.js'
 import { normalizeImageRef } from './image-ref.js'
-import { absoluteHostPath, cleanPath, kernelHostPaths } from './paths.js'
-import { checkListSize } from './limits.js'
+import { cleanPath } from '../../go/path.js'
+import { absoluteHostPath, kernelHostPaths } from './host-paths.js'
+import { checkListSize } from '../limits.js'
 import type { Destination } from './destinations.js'
 import { logFacts } from './logging.js'
 import { HOST_ROOT, leavesPluginDirectory, LOCAL_DRIVER, volumeHostMounts } from './volume.js'
-
-export type HostNamespace = 'network' | 'pid' | 'ipc' | 'uts' | 'userns' | 'cgroup'
 
 export interface ContainerFacts {
   endpoint: 'container-create' | 'exec-create' | 'legacy-start'
@@ -52,7 +53,7 @@ export interface ContainerFacts {
   hostMounts: string[]
   /** CapAdd upper-cased without `CAP_`; `ALL` when privileged. */
   capabilities: string[]
-  hostNamespaces: HostNamespace[]
+  hostNamespaces: Namespace[]
   /**
    * Other containers whose namespaces or volumes this one takes over: `NetworkMode`, `PidMode`,
    * `IpcMode` of the form `container:<name>` (joined as `/proc/<pid>/ns/*` of that container,
@@ -183,7 +184,7 @@ function hostFacts(endpoint: ContainerFacts['endpoint'], hc: GoValue | undefined
   const capabilities = strings('CapAdd').map(normalizeCapability)
   if (privileged) capabilities.push('ALL')
 
-  const modes: Array<[keyof typeof HOST_CONFIG_FIELDS, HostNamespace]> = [
+  const modes: Array<[keyof typeof HOST_CONFIG_FIELDS, Namespace]> = [
     ['NetworkMode', 'network'], ['PidMode', 'pid'], ['IpcMode', 'ipc'],
     ['UTSMode', 'uts'], ['UsernsMode', 'userns'], ['CgroupnsMode', 'cgroup'],
   ]
@@ -251,26 +252,6 @@ function mountSources(mount: GoValue): string[] {
   const driver = fieldOf(fieldOf(mount, 'VolumeOptions'), 'DriverConfig')
   if (!(driver instanceof GoStruct)) return []
   return volumeHostMounts(stringOf(fieldOf(driver, 'Name')) || LOCAL_DRIVER, fieldOf(driver, 'Options'))
-}
-
-/** NormalizeLegacyCapabilities as a policy name: Go-upper-cased, `CAP_` removed; `ALL` stays. */
-export function normalizeCapability(name: string): string {
-  const upper = goToUpper(name)
-  return upper.startsWith('CAP_') ? upper.slice(4) : upper
-}
-
-/**
- * A SecurityOpt entry as `key=value`, the way `parseSecurityOpt` (daemon/daemon_unix.go) reads
- * it: `no-new-privileges` alone is `no-new-privileges=true`, `disable` alone is `label=disable`;
- * otherwise split on the first `=` if there is one, else on the first `:`. An inline seccomp
- * profile is therefore `seccomp=<the JSON>`.
- */
-export function normalizeSecurityOpt(opt: string): string {
-  if (opt === 'no-new-privileges') return 'no-new-privileges=true'
-  if (opt === 'disable') return 'label=disable'
-  const sep = opt.includes('=') ? '=' : ':'
-  const i = opt.indexOf(sep)
-  return i === -1 ? opt : `${opt.slice(0, i)}=${opt.slice(i + 1)}`
 }
 
 /**

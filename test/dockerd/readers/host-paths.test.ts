@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { absoluteHostPath, cleanPath, hostPathCandidates, kernelHostPaths } from '../../../src/policy/docker/index.js'
+import { absoluteHostPath, hostPathCandidates, kernelHostPaths } from '../../../src/dockerd/readers/index.js'
+import { cleanPath } from '../../../src/go/path.js'
 
 // Go's src/path/path_test.go cleantests.
 const cleantests: Array<[string, string]> = [

@@ -16,9 +16,9 @@
  *     plugin, found by a name dockerd joins into a path unchecked) are outside the model;
  *   - an option key not listed below, whatever its value.
  */
-import type { JsonNode } from '../body/json-parse.js'
-import { boolOf, decodeAs, fieldOf, go, GoMap, GoStruct, stringOf } from '../body/go-view.js'
-import { checkListSize } from './limits.js'
+import type { JsonNode } from '../json/parse.js'
+import { boolOf, decodeAs, fieldOf, go, GoMap, GoStruct, stringOf } from '../json/go-view.js'
+import { checkListSize } from '../limits.js'
 
 export interface NetworkFacts {
   /** `Driver`, `bridge` when empty (dockerd's default). Compared exactly by dockerd. */

@@ -1,4 +1,4 @@
-import { percentDecodeBytes } from './normalize-uri.js'
+import { percentDecodeBytes } from './url.js'
 
 const lenientUtf8 = new TextDecoder('utf-8')
 

@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  decodeAs, elementsOf, fieldOf, go, goFoldEqual, goFoldRune, GoMap, GoSlice, GoStruct, goToUpper, mapGet,
+  decodeAs, elementsOf, fieldOf, go, GoMap, GoSlice, GoStruct, mapGet,
   resolveBodyPath, stringOf, toJson, type GoValue,
-} from '../../../src/policy/body/go-view.js'
-import { parseJson, type JsonNode } from '../../../src/policy/body/json-parse.js'
+} from '../../../src/dockerd/json/go-view.js'
+import { goFoldEqual, goFoldRune, goToUpper } from '../../../src/go/strings.js'
+import { parseJson, type JsonNode } from '../../../src/dockerd/json/parse.js'
 
 function json(text: string): JsonNode {
   const node = parseJson(text)

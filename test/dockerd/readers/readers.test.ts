@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseJson, type JsonNode } from '../../../src/policy/body/json-parse.js'
+import { parseJson, type JsonNode } from '../../../src/dockerd/json/parse.js'
 import {
-  bindSource, normalizeCapability, normalizeSecurityOpt, readContainerCreate, readExecCreate, readLegacyStart,
+  bindSource, readContainerCreate, readExecCreate, readLegacyStart,
   readNetworkCreate, readVolumeCreate, type ContainerFacts, type NetworkFacts, type VolumeFacts,
-} from '../../../src/policy/docker/index.js'
+} from '../../../src/dockerd/readers/index.js'
+import { normalizeCapability, normalizeSecurityOpt } from '../../../src/dockerd/names.js'
 
 /** Asserts each fact the row names; facts it does not name are free. */
 function assertFacts<T extends object>(facts: T, want: Partial<T>, body: string): void {

@@ -18,51 +18,9 @@
  * Two views are offered: `decodeAs` (a typed decode driven by a schema, used by the Docker
  * readers) and `resolveBodyPath` (§5 body conditions, where the schema is unknown).
  */
-import { isJsonObject, type JsonNode, type JsonObject } from './json-parse.js'
-
-// ───────────────────────────── Go case folding ─────────────────────────────
-
-function single(s: string): number | undefined {
-  const cp = s.codePointAt(0)
-  return cp !== undefined && s.length === (cp > 0xffff ? 2 : 1) ? cp : undefined
-}
-
-/**
- * One representative of a code point's simple case-folding orbit (Go `unicode.SimpleFold`):
- * the lower case of its upper case, where both are single code points. U+0130/U+0131 (dotted
- * capital and dotless small i) fold only to themselves in Go, though their case mappings are ASCII.
- */
-export function goFoldRune(cp: number): number {
-  if (cp < 0x80) return cp >= 0x41 && cp <= 0x5a ? cp + 0x20 : cp
-  if (cp === 0x130 || cp === 0x131) return cp
-  const ch = String.fromCodePoint(cp)
-  const upper = single(ch.toUpperCase()) ?? cp
-  return single(String.fromCodePoint(upper).toLowerCase()) ?? single(ch.toLowerCase()) ?? cp
-}
-
-/** A key equal for every string Go's `EqualFold` treats as equal. */
-export function goFoldKey(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase()
-  let out = ''
-  for (const ch of s) out += String.fromCodePoint(goFoldRune(ch.codePointAt(0) as number))
-  return out
-}
-
-/** Go's `strings.EqualFold` / the field matching of `encoding/json`. */
-export function goFoldEqual(a: string, b: string): boolean {
-  return a === b || goFoldKey(a) === goFoldKey(b)
-}
-
-/** Go's `strings.ToUpper`: per code point simple upper case (`ſ` → `S`, `ı` → `I`, `ß` stays). */
-export function goToUpper(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toUpperCase()
-  let out = ''
-  for (const ch of s) {
-    const u = ch.toUpperCase()
-    out += single(u) === undefined ? ch : u
-  }
-  return out
-}
+import { goFoldEqual, goFoldKey } from '../../go/strings.js'
+import { isMapField } from './body-paths.js'
+import { isJsonObject, type JsonNode, type JsonObject } from './parse.js'
 
 // ───────────────────────────── Decoded values ─────────────────────────────
 
@@ -285,8 +243,6 @@ export interface BodyReading {
   values: JsonNode[]
 }
 
-/** Map-typed fields of the Docker API that §5 names (matched by folded field name). */
-const MAP_FIELDS = new Set(['labels', 'driveropts', 'options', 'sysctls', 'storageopt', 'tmpfs', 'annotations'])
 /** Struct-valued (not pointer) fields: `null` leaves them as they are. */
 const VALUE_STRUCT_FIELDS = new Set(['logconfig', 'restartpolicy'])
 /** Pointer-to-scalar fields: `null` resets them. */
@@ -303,11 +259,6 @@ const GENERIC_DEPTH = 256
 /** More readings than this are folded into two conservative ones (see `combine`). */
 const MAX_READINGS = 64
 
-function isMapField(name: string | undefined, parent: string | undefined): boolean {
-  if (name === undefined) return false
-  const key = goFoldKey(name)
-  return MAP_FIELDS.has(key) || (key === 'config' && parent !== undefined && goFoldKey(parent) === 'logconfig')
-}
 
 interface Place {
   /** The key naming this location in its struct; undefined for elements, map values and the root. */
@@ -340,7 +291,7 @@ function decodeGeneric(node: JsonNode, old: GoValue | undefined, at: Place, dept
     )
   }
   if (!isJsonObject(node)) return node
-  if (isMapField(at.name, at.parent)) {
+  if (isMapField(at.parent, at.name)) {
     const m = old instanceof GoMap ? old : new GoMap()
     for (const [key, value] of node.entries) m.entries.set(key, decodeGeneric(value, undefined, {}, depth + 1))
     return m

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   decodeBodyBytes, decodeUtf8Go, isJsonObject, MAX_JSON_DEPTH, parseJson, type JsonNode,
-} from '../../../src/policy/body/json-parse.js'
+} from '../../../src/dockerd/json/parse.js'
 
 const obj = (...entries: Array<[string, JsonNode]>): JsonNode => ({ kind: 'object', entries })
 

@@ -6,8 +6,8 @@
  * brackets are strict (`urlstrictcolons=1`) and a bracketed host must be an IPv6 address at the
  * start of the host.
  */
-import { isIPv4, isIPv6 } from 'node:net'
-import { goQuote } from './go-text.js'
+import { parseIp } from './ip.js'
+import { goQuote } from './text.js'
 
 export interface GoURL {
   /** Lower-cased. */
@@ -122,8 +122,9 @@ function parseHost(host: string): string {
     const address = zone >= 0
       ? unescape(literal.slice(0, zone), 'host') + unescape(literal.slice(zone), 'zone')
       : unescape(literal, 'host')
-    if (isIPv4(address)) throw new GoURLError('invalid IP-literal')
-    if (!isIPv6(address)) throw new GoURLError(`invalid host: ParseAddr(${goQuote(address)}): unable to parse IP`)
+    const ip = parseIp(address.split('%')[0] as string)
+    if (ip?.length === 4) throw new GoURLError('invalid IP-literal')
+    if (ip === undefined) throw new GoURLError(`invalid host: ParseAddr(${goQuote(address)}): unable to parse IP`)
     return `[${address}]${colonPort}`
   }
   const colon = host.indexOf(':')
@@ -211,4 +212,31 @@ function validEncoded(s: string): boolean {
     if (c.charCodeAt(0) >= 0x80 || shouldEscape(c, 'path')) return false
   }
   return true
+}
+
+/** `%XX` → byte, everything else as its UTF-8 bytes; undefined on an invalid escape. */
+export function percentDecodeBytes(s: string): Uint8Array | undefined {
+  const bytes: number[] = []
+  const text = new TextEncoder().encode(s)
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as number
+    if (c !== 0x25) {
+      bytes.push(c)
+      continue
+    }
+    const hi = hexValue(text[i + 1])
+    const lo = hexValue(text[i + 2])
+    if (hi < 0 || lo < 0) return undefined
+    bytes.push(hi * 16 + lo)
+    i += 2
+  }
+  return Uint8Array.from(bytes)
+}
+
+function hexValue(c: number | undefined): number {
+  if (c === undefined) return -1
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10
+  return -1
 }

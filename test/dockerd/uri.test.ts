@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { normalizeUri } from '../../src/policy/normalize-uri.js'
-import { parseQuery } from '../../src/policy/parse-query.js'
+import { normalizeUri } from '../../src/dockerd/uri.js'
+import { parseQuery } from '../../src/go/query.js'
 
 /** Spellings dockerd routes to an endpoint, and the one path each must become. */
 const ROUTED: Array<{ name: string; uri: string; path: string; version: string | null; query?: string }> = [

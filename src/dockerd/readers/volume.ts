@@ -5,10 +5,10 @@
  *
  * The model is written down, with the sources it follows, in docs/local-volumes.md.
  */
-import type { JsonNode } from '../body/json-parse.js'
-import { decodeAs, fieldOf, go, GoMap, stringOf, type GoValue } from '../body/go-view.js'
-import { kernelHostPaths } from './paths.js'
-import { checkListSize } from './limits.js'
+import type { JsonNode } from '../json/parse.js'
+import { decodeAs, fieldOf, go, GoMap, stringOf, type GoValue } from '../json/go-view.js'
+import { kernelHostPaths } from './host-paths.js'
+import { checkListSize } from '../limits.js'
 
 export interface VolumeFacts {
   /** `Driver`, `local` when empty (dockerd's default driver). Compared exactly by dockerd. */

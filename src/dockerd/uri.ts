@@ -25,6 +25,7 @@
  * escapes, invalid UTF-8 after decoding, an upper-case `/V` version, an opaque or relative
  * target). The path is kept case-sensitive, exactly as the router matches it.
  */
+import { percentDecodeBytes } from '../go/url.js'
 
 export interface NormalizedUri {
   ok: true
@@ -48,7 +49,6 @@ const UPPER_VERSION_SEGMENT = /^\/V[0-9.]+(\/|$)/
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-const utf8Encoder = new TextEncoder()
 
 export function normalizeUri(uri: string): NormalizedUri | RejectedUri {
   if (uri === '') return reject('the request URI is empty')
@@ -121,33 +121,6 @@ export function percentDecode(s: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** `%XX` → byte, everything else as its UTF-8 bytes; undefined on an invalid escape. */
-export function percentDecodeBytes(s: string): Uint8Array | undefined {
-  const bytes: number[] = []
-  const text = utf8Encoder.encode(s)
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as number
-    if (c !== 0x25) {
-      bytes.push(c)
-      continue
-    }
-    const hi = hexValue(text[i + 1])
-    const lo = hexValue(text[i + 2])
-    if (hi < 0 || lo < 0) return undefined
-    bytes.push(hi * 16 + lo)
-    i += 2
-  }
-  return Uint8Array.from(bytes)
-}
-
-function hexValue(c: number | undefined): number {
-  if (c === undefined) return -1
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10
-  return -1
 }
 
 function reject(reason: string): RejectedUri {

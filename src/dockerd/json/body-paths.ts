@@ -5,11 +5,16 @@
  * a map begins. After a map-typed field the rest of the key is one map key, dots included:
  * `Labels.com.example.owner` → ["Labels", "com.example.owner"].
  */
+import { goFoldKey } from '../../go/strings.js'
+
+/** Map-typed fields of the Docker API (§5), by folded name: `LogConfig.Config` is one too. */
 const MAP_FIELDS = new Set(['labels', 'driveropts', 'options', 'sysctls', 'storageopt', 'tmpfs', 'annotations'])
 
-export function isMapField(previous: string | undefined, segment: string): boolean {
-  const s = segment.toLowerCase()
-  return MAP_FIELDS.has(s) || (s === 'config' && previous?.toLowerCase() === 'logconfig')
+/** Whether `segment`, inside the field `previous`, names a map-typed field (keys exact from here on). */
+export function isMapField(previous: string | undefined, segment: string | undefined): boolean {
+  if (segment === undefined) return false
+  const s = goFoldKey(segment)
+  return MAP_FIELDS.has(s) || (s === 'config' && previous !== undefined && goFoldKey(previous) === 'logconfig')
 }
 
 /** undefined when the key has an empty segment. */

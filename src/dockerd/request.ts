@@ -2,11 +2,41 @@
  * RequestInput → the request as rules see it (§4), with the body decoded lazily: at most once,
  * and only when a rule that applies so far needs it.
  */
-import { decodeBodyBytes } from './body/json-parse.js'
-import type { JsonNode } from './body/json-parse.js'
-import { normalizeUri } from './normalize-uri.js'
-import { parseQuery } from './parse-query.js'
-import type { RequestInput, RequestView } from './types.js'
+import { decodeBodyBytes } from './json/parse.js'
+import type { JsonNode } from './json/parse.js'
+import { normalizeUri } from './uri.js'
+import { parseQuery } from '../go/query.js'
+
+/** Which of dockerd's two calls: before the handler runs (AuthZReq) or after (AuthZRes). */
+export type Phase = 'request' | 'response'
+
+/**
+ * One request, protocol-neutral: the server fills it from dockerd's payload, the CLI from flags
+ * or a captured payload. Nothing here is normalised yet.
+ */
+export interface RequestInput {
+  /** The TLS client certificate CN; undefined or '' = anonymous. */
+  user?: string | undefined
+  authMethod?: string | undefined
+  method: string
+  /** RequestUri exactly as dockerd sent it. */
+  uri: string
+  /** Request headers as dockerd forwarded them (one value per name). */
+  headers?: Readonly<Record<string, string>> | undefined
+  /** The decoded RequestBody; undefined when dockerd forwarded none. */
+  body?: Uint8Array | undefined
+  /** ResponseStatusCode (response phase); undefined when dockerd sent none. */
+  status?: number | undefined
+}
+
+/** The request as rules see it (policy-language.md §4), as `eval --json` prints it. */
+export interface RequestView {
+  user: string | null
+  method: string
+  path: string
+  query: Record<string, string[]>
+  version: string | null
+}
 
 export type BodyState = { kind: 'none' } | { kind: 'invalid' } | { kind: 'json'; root: JsonNode }
 
