@@ -4,6 +4,8 @@
  */
 import { decodeBodyBytes } from './json/parse.js'
 import type { JsonNode } from './json/parse.js'
+import { routeOf } from './routes.js'
+import type { RouteMatch } from './routes.js'
 import { normalizeUri } from './uri.js'
 import { parseQuery } from '../go/query.js'
 
@@ -56,6 +58,8 @@ export interface PreparedRequest {
    */
   queryIncomplete: boolean
   body(): BodyState
+  /** The route dockerd runs for this request (routes.ts); undefined for a rejected URI or a 404. */
+  route(): RouteMatch | undefined
   /** Per-request memo for derived facts (container/volume readings). */
   memo: Map<string, unknown>
   input: RequestInput
@@ -66,6 +70,11 @@ export function prepareRequest(input: RequestInput): PreparedRequest {
   const uri = normalizeUri(input.uri)
   const query = uri.ok ? parseQuery(uri.rawQuery) : new Map<string, string[]>()
   let body: BodyState | undefined
+  let matched: RouteMatch | undefined | null = null
+  const route = (): RouteMatch | undefined => {
+    if (matched === null) matched = uri.ok ? routeOf(method, uri.path, uri.version !== null) : undefined
+    return matched
+  }
   return {
     user: input.user ? input.user : null,
     method,
@@ -74,7 +83,7 @@ export function prepareRequest(input: RequestInput): PreparedRequest {
     version: uri.ok ? uri.version : null,
     status: input.status,
     rejected: uri.ok ? undefined : uri.reason,
-    queryIncomplete: uri.ok && formBodyPossible(method, uri.path, query, input),
+    queryIncomplete: uri.ok && formBodyPossible(method, route, query, input),
     body: () => {
       if (!body) {
         if (input.body === undefined || input.body.length === 0) body = { kind: 'none' }
@@ -85,6 +94,7 @@ export function prepareRequest(input: RequestInput): PreparedRequest {
       }
       return body
     },
+    route,
     memo: new Map(),
     input,
   }
@@ -101,7 +111,6 @@ export function requestView(req: PreparedRequest): RequestView {
 }
 
 const FORM_METHODS = new Set(['POST', 'PUT', 'PATCH'])
-const ARCHIVE = /^\/containers\/[^/]+\/archive$/
 
 /**
  * Whether Go's ParseForm may have read parameters from a body the plugin cannot see, which
@@ -117,7 +126,7 @@ const ARCHIVE = /^\/containers\/[^/]+\/archive$/
  * leaves open on dockerd 20.10 — a classic build whose first ≤ 4 KiB are a small tar context and
  * whose rest is a form — is documented in the README.
  */
-function formBodyPossible(method: string, path: string, query: Map<string, string[]>, input: RequestInput): boolean {
+function formBodyPossible(method: string, route: () => RouteMatch | undefined, query: Map<string, string[]>, input: RequestInput): boolean {
   if (!FORM_METHODS.has(method) || !input.headers) return false
   const contentType = header(input.headers, 'content-type')
   if (contentType === undefined) return false // no Content-Type header at all: Go parses no form
@@ -126,17 +135,17 @@ function formBodyPossible(method: string, path: string, query: Map<string, strin
   if (media === 'application/x-www-form-urlencoded' || media === 'multipart/form-data') return true
   // A forwarded body means dockerd's first Content-Type was JSON: no form was parsed.
   if (input.body !== undefined || header(input.headers, 'content-length') === '0') return false
-  return !takesPayload(method, path, query)
+  return !takesPayload(route(), query)
 }
 
-function takesPayload(method: string, path: string, query: Map<string, string[]>): boolean {
-  if (method === 'PUT') return ARCHIVE.test(path)
-  if (method !== 'POST') return false
-  switch (path) {
-    case '/build': return !query.has('remote') // with a remote context the body is not the context
-    case '/images/load':
-    case '/plugins/create': return true
-    case '/images/create': return query.get('fromSrc')?.[0] === '-'
+/** Routes whose body is their payload (routes.ts: a tar), so that a form parse would lose it. */
+function takesPayload(route: RouteMatch | undefined, query: Map<string, string[]>): boolean {
+  switch (route?.route.endpoint) {
+    case 'image-build': return !query.has('remote') // with a remote context the body is not the context
+    case 'container-archive-put':
+    case 'image-load':
+    case 'plugin-create': return true
+    case 'image-create': return query.get('fromSrc')?.[0] === '-'
     default: return false
   }
 }

@@ -3,7 +3,7 @@
  * compiled here (validation compiles it to prove it is valid, so it is never compiled twice).
  */
 import type { Matcher } from './globs.js'
-import type { Namespace } from '../dockerd/names.js'
+import type { FamilyCondition } from './families/family.js'
 import type { Effect, Phase, SourceRef } from './types.js'
 
 export interface CheckedGlob {
@@ -26,34 +26,6 @@ export interface BodyCondition {
   expect: BodyExpectation
 }
 
-export interface ContainerCondition {
-  privileged?: boolean
-  hostMounts?: CheckedGlob[]
-  /** Upper-case, without `CAP_`. */
-  capabilities?: string[]
-  hostNamespaces?: Namespace[]
-  devices?: boolean | CheckedGlob[]
-  securityOpts?: CheckedGlob[]
-  images?: CheckedGlob[]
-  joinsContainers?: boolean
-  remoteLogging?: boolean
-}
-
-export interface VolumeCondition {
-  hostMounts?: CheckedGlob[]
-  drivers?: CheckedGlob[]
-}
-
-export interface OutboundCondition {
-  local?: boolean
-  hosts?: CheckedGlob[]
-}
-
-export interface NetworkCondition {
-  drivers?: CheckedGlob[]
-  hostInterfaces?: boolean
-}
-
 export interface CheckedConditions {
   users?: CheckedGlob[]
   groups?: string[]
@@ -64,10 +36,8 @@ export interface CheckedConditions {
   query?: Array<{ name: string; values: CheckedGlob[] }>
   body?: BodyCondition[]
   status?: number[]
-  container?: ContainerCondition
-  volume?: VolumeCondition
-  network?: NetworkCondition
-  outbound?: OutboundCondition
+  /** Docker-aware conditions (families/), in registry order. */
+  families?: FamilyCondition[]
 }
 
 export interface CheckedRule {

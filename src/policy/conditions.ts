@@ -8,15 +8,14 @@
  */
 import type { BodyCondition, CheckedConditions } from './checked.js'
 import type { CompiledRule } from './compile.js'
-import { containerHolds, networkHolds, volumeHolds } from './docker-conditions.js'
-import { outboundHolds } from './outbound-conditions.js'
+import { familyHolds } from './families/index.js'
+import type { Why } from './families/index.js'
 import { resolveBodyPath } from '../dockerd/json/go-view.js'
 import type { JsonNode } from '../dockerd/json/parse.js'
 import type { PreparedRequest } from '../dockerd/request.js'
 import type { EvalEnv } from './types.js'
 
-/** Collects why a condition did not hold, for `eval --explain`; absent on the fast path. */
-export type Why = string[] | undefined
+export type { Why }
 
 export function conditionsHold(
   c: CheckedConditions, rule: CompiledRule, req: PreparedRequest, lenient: boolean, env: EvalEnv, why: Why,
@@ -71,10 +70,10 @@ export function conditionsHold(
       for (const b of c.body) if (!bodyConditionHolds(b, body.root, lenient)) return fail(`body ${b.key} does not match`)
     }
   }
-  if (c.container && !containerHolds(c.container, req, lenient, env, why)) return false
-  if (c.volume && !volumeHolds(c.volume, req, lenient, env, why)) return false
-  if (c.network && !networkHolds(c.network, req, lenient, why)) return false
-  if (c.outbound && !outboundHolds(c.outbound, req, lenient, env, why)) return false
+  if (c.families) {
+    const ctx = { req, lenient, env, why }
+    for (const fc of c.families) if (!familyHolds(fc, ctx)) return false
+  }
   return true
 }
 

@@ -1,8 +1,7 @@
 /** `eval --explain`: for each rule of the phase, whether it applied and why not; and what the body said. */
 import type { CompiledPolicySet } from './compile.js'
-import { containerFacts, endpointOf, networkFacts, volumeFacts } from './docker-conditions.js'
 import { RequestTooLarge } from '../dockerd/limits.js'
-import { hasOutboundEndpoint, outboundFacts } from './outbound-conditions.js'
+import { requestFacts } from './families/index.js'
 import { decide, ruleApplies } from './evaluate.js'
 import { prepareRequest, requestView } from '../dockerd/request.js'
 import type { Decision, EvalEnv, Phase, RequestInput, RequestView, SourceRef } from './types.js'
@@ -21,7 +20,7 @@ export interface Explanation {
   request: RequestView
   rejected: string | null
   body: 'none' | 'invalid' | 'json'
-  /** What the Docker readers extracted, on the endpoints that have them. */
+  /** The route, and what each Docker-aware family read (families/index.ts requestFacts). */
   extracted: Record<string, unknown> | null
   rules: RuleTrace[]
 }
@@ -44,25 +43,7 @@ export function explain(set: CompiledPolicySet, input: RequestInput, phase: Phas
       rules.push({ rule: rule.id, effect: rule.effect, source: { file: rule.source.file, line: rule.source.line }, applied, why })
     }
   }
-  const endpoint = req.rejected === undefined ? endpointOf(req) : undefined
-  let extracted: Record<string, unknown> | null = null
-  if (!endpoint && req.rejected === undefined && hasOutboundEndpoint(req)) {
-    try {
-      const destinations = outboundFacts(req)
-      extracted = { endpoint: 'outbound', ...(destinations ? { destinations } : { evidence: 'none: a form body may carry the parameters' }) }
-    } catch (e) {
-      if (!(e instanceof RequestTooLarge)) throw e
-      extracted = { endpoint: 'outbound', evidence: `none: ${e.message}` }
-    }
-  }
-  if (endpoint) {
-    try {
-      const facts = endpoint === 'volume-create' ? volumeFacts(req) : endpoint === 'network-create' ? networkFacts(req) : containerFacts(req)
-      extracted = { endpoint, ...(facts ?? { evidence: 'none: no JSON body' }) }
-    } catch (e) {
-      if (!(e instanceof RequestTooLarge)) throw e
-      extracted = { endpoint, evidence: `none: ${e.message}` }
-    }
-  }
+  const facts = req.rejected === undefined ? requestFacts(req) : null
+  const extracted = facts && { endpoint: req.route()?.route.endpoint, ...facts }
   return { decision, request: requestView(req), rejected: req.rejected ?? null, body: req.body().kind, extracted, rules }
 }

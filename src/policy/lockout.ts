@@ -6,6 +6,7 @@
  */
 import type { CompiledPolicySet } from './compile.js'
 import { evaluate } from './evaluate.js'
+import { ROUTE_TABLE } from '../dockerd/routes.js'
 import type { RequestInput } from './types.js'
 
 const PROBES: RequestInput[] = [
@@ -32,8 +33,13 @@ export function lockoutWarnings(set: CompiledPolicySet): string[] {
   return warnings
 }
 
-/** Route prefixes whose next segment is a `{name:.*}` variable in dockerd's router. */
-const NAME_ROUTES = /^\/(containers|images|volumes|networks|plugins|distribution)\/\*(\/|$)/
+/**
+ * Route prefixes whose next segment is a variable that takes `/` in dockerd's router
+ * (`/containers/{name:.*}/…`, `/networks/{id:.+}`), from the route table.
+ */
+// Exec IDs are hex: a glob `/exec/*/start` misses nothing.
+const NAME_PREFIXES = [...new Set(ROUTE_TABLE.filter((r) => r.names !== 'exec').flatMap((r) => /^\/([a-z]+)\/\{[^}:]+:\.[*+]\}/.exec(r.template)?.[1] ?? []))]
+const NAME_ROUTES = new RegExp(`^/(${NAME_PREFIXES.join('|')})/\\*(/|$)`)
 
 /** Everything `check` warns about (the set is valid, but probably not what was meant). */
 export function policyWarnings(set: CompiledPolicySet): string[] {

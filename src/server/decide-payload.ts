@@ -6,7 +6,8 @@
 import { decodeAuthZPayload } from '../protocol/decode.js'
 import { toRequestInput } from '../protocol/to-request-input.js'
 import { withLookups } from '../host-env.js'
-import { decide, namesToResolve, prepareRequest } from '../policy/index.js'
+import { decide, namesToResolve } from '../policy/index.js'
+import { prepareRequest } from '../dockerd/request.js'
 import type { CompiledPolicySet, Decision, EvalEnv, Phase } from '../policy/index.js'
 
 export type PayloadOutcome =

@@ -2,7 +2,8 @@
  * `portcullis eval`: one request, offline, through the same evaluate() the server uses.
  * Exit 0 allowed, 1 denied, 3 invalid policies, 2 usage.
  */
-import { explain, namesToResolve, prepareRequest } from '../../policy/index.js'
+import { explain, namesToResolve } from '../../policy/index.js'
+import { prepareRequest } from '../../dockerd/request.js'
 import type { Explanation, Phase, RequestInput } from '../../policy/index.js'
 import { hostEnv, resolveNames, withLookups } from '../../host-env.js'
 import { loadPolicyDir } from '../../store/load.js'

@@ -31,58 +31,41 @@ export type Destination =
 /** Docker Hub, which `outbound` never counts as local. */
 export const DOCKER_HUB = 'docker.io'
 
-export type OutboundEndpoint = 'build' | 'image-pull' | 'image-import' | 'image-push' | 'distribution' | 'image-search' | 'plugin-pull' | 'plugin-push'
-
-/** Which outbound endpoint a (method, path) is, with the image or plugin name it carries. */
-export function outboundEndpoint(method: string, path: string): { endpoint: OutboundEndpoint | 'images-create'; name?: string } | undefined {
-  if (method === 'POST') {
-    if (path === '/build') return { endpoint: 'build' }
-    if (path === '/images/create') return { endpoint: 'images-create' }
-    if (path === '/plugins/pull') return { endpoint: 'plugin-pull' }
-    const push = /^\/images\/(.+)\/push$/s.exec(path)
-    if (push) return { endpoint: 'image-push', name: push[1] }
-    const upgrade = /^\/plugins\/(.+)\/upgrade$/s.exec(path)
-    if (upgrade) return { endpoint: 'plugin-pull', name: upgrade[1] }
-    const pluginPush = /^\/plugins\/(.+)\/push$/s.exec(path)
-    if (pluginPush) return { endpoint: 'plugin-push', name: pluginPush[1] }
-  }
-  if (method === 'GET') {
-    const dist = /^\/distribution\/(.+)\/json$/s.exec(path)
-    if (dist) return { endpoint: 'distribution', name: dist[1] }
-    if (path === '/images/search') return { endpoint: 'image-search' }
-    if (path === '/plugins/privileges') return { endpoint: 'plugin-pull' }
-  }
-  return undefined
-}
+/** The routes (routes.ts) whose query or path names a destination. */
+export const DESTINATION_ROUTES = [
+  'image-build', 'image-create', 'image-push', 'distribution-inspect', 'image-search', 'plugin-pull', 'plugin-privileges', 'plugin-upgrade', 'plugin-push',
+] as const
 
 /**
- * The destinations of a request to one of the endpoints above, from its path name and query.
- * Repeated parameters: dockerd reads the first value, a deny rule must see any, so all count.
+ * The destinations a request to one of DESTINATION_ROUTES names, from its path variable (`name`)
+ * and query. Repeated parameters: dockerd reads the first value, a deny rule must see any, so all
+ * count.
  */
-export function requestDestinations(endpoint: NonNullable<ReturnType<typeof outboundEndpoint>>, query: ReadonlyMap<string, readonly string[]>): Destination[] {
+export function requestDestinations(endpoint: string, name: string | undefined, query: ReadonlyMap<string, readonly string[]>): Destination[] {
   const values = (key: string): readonly string[] => {
     const v = query.get(key) ?? []
     checkListSize(`the query parameter ${key}`, v.length)
     return v
   }
-  switch (endpoint.endpoint) {
-    case 'build':
+  switch (endpoint) {
+    case 'image-build':
       return values('remote').flatMap(buildRemote)
-    case 'images-create': {
+    case 'image-create': {
       const images = values('fromImage').filter((v) => v !== '')
       // A non-empty fromImage is a pull, and fromSrc is then ignored.
       if (images.length > 0) return images.map((i) => registry(i.replace(/:$/, '')))
       return values('fromSrc').filter((v) => v !== '-' && v !== '').map((v) => urlHost(v.includes('://') ? v : `http://${v}`, ['http', 'https']))
     }
     case 'image-push':
-    case 'distribution':
-      return [registry(endpoint.name as string)]
+    case 'distribution-inspect':
+    case 'plugin-push':
+      return [registry(name ?? '')]
     case 'image-search':
       return values('term').map(searchHost)
     case 'plugin-pull':
+    case 'plugin-privileges':
+    case 'plugin-upgrade':
       return values('remote').map(registry)
-    case 'plugin-push':
-      return [registry(endpoint.name as string)]
     default:
       return []
   }
