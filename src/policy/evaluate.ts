@@ -32,9 +32,9 @@ export function decide(set: CompiledPolicySet, req: PreparedRequest, phase: Phas
     if (e instanceof RequestTooLarge) return tooLargeDecision(e)
     throw e
   }
-  if (firstAllow) return { allow: true, rule: firstAllow.id, message: '', source: sourceOf(firstAllow) }
-  if (phase === 'response' || set.settings.default === 'allow') return { allow: true, rule: null, message: '', source: null }
-  return { allow: false, rule: null, message: defaultMessage(set, req), source: null }
+  if (firstAllow) return { allow: true, rule: firstAllow.id, message: '', source: sourceOf(firstAllow), reason: 'rule' }
+  if (phase === 'response' || set.settings.default === 'allow') return { allow: true, rule: null, message: '', source: null, reason: 'default' }
+  return { allow: false, rule: null, message: defaultMessage(set, req), source: null, reason: 'default' }
 }
 
 export function ruleApplies(rule: CompiledRule, req: PreparedRequest, env: EvalEnv, why: Why): boolean {
@@ -49,16 +49,16 @@ export function ruleApplies(rule: CompiledRule, req: PreparedRequest, env: EvalE
 
 export function denyDecision(rule: CompiledRule, req: PreparedRequest): Decision {
   const text = rule.message ?? `${req.method} ${req.path} is denied by policy`
-  return { allow: false, rule: rule.id, message: `${text} (rule ${rule.id})`, source: sourceOf(rule) }
+  return { allow: false, rule: rule.id, message: `${text} (rule ${rule.id})`, source: sourceOf(rule), reason: 'rule' }
 }
 
 export function rejectedUriDecision(req: PreparedRequest): Decision {
-  return { allow: false, rule: null, message: `request URI ${JSON.stringify(req.input.uri)} denied: ${req.rejected}`, source: null }
+  return { allow: false, rule: null, message: `request URI ${JSON.stringify(req.input.uri)} denied: ${req.rejected}`, source: null, reason: 'rejected-uri' }
 }
 
 /** A request whose lists are longer than the readers read (docker/limits.ts): denied, saying so. */
 export function tooLargeDecision(e: RequestTooLarge): Decision {
-  return { allow: false, rule: null, message: `request denied: ${e.message}`, source: null }
+  return { allow: false, rule: null, message: `request denied: ${e.message}`, source: null, reason: 'too-large' }
 }
 
 function defaultMessage(set: CompiledPolicySet, req: PreparedRequest): string {

@@ -29,6 +29,9 @@ export interface EvalEnv {
   hostAddresses?: (() => readonly string[]) | undefined
 }
 
+/** What decided: a rule, the default, or the request itself (a URI dockerd would not run, lists too long to read). */
+export type DecisionReason = 'rule' | 'default' | 'rejected-uri' | 'too-large'
+
 export interface Decision {
   allow: boolean
   /** The deciding rule's id; null for a default decision or a rejected URI. */
@@ -36,4 +39,5 @@ export interface Decision {
   /** Exactly the `Msg` sent to dockerd on a deny; '' on an allow. */
   message: string
   source: SourceRef | null
+  reason: DecisionReason
 }

@@ -8,6 +8,12 @@ import type { FastifyInstance, FastifyReply, RawReplyDefaultExpression, RawReque
 import type { Logger } from 'pino'
 import { ACTIVATE_PATH, AUTHZ_IMPLEMENTS, AUTHZ_REQUEST_PATH, AUTHZ_RESPONSE_PATH } from '../protocol/types.js'
 import type { EvalEnv, Phase } from '../policy/index.js'
+import { randomUUID } from 'node:crypto'
+import type { DecisionRecord } from '../decision/record.js'
+import { unreadDraft } from '../decision/record.js'
+import { logLineSink } from '../decision/sink.js'
+import type { DecisionSink } from '../decision/sink.js'
+import { errText } from '../protocol/errors.js'
 import { decidePayload } from './decide-payload.js'
 import type { NameResolver } from './decide-payload.js'
 import { DecisionOffload, OFFLOAD_BYTES } from './offload.js'
@@ -25,6 +31,8 @@ export interface AppOptions {
   bodyLimit?: number
   /** Resolves host names for outbound conditions; without it every name counts as unresolved. */
   resolveNames?: NameResolver
+  /** Where decision records go; by default the operational log line (decision/sink.ts). */
+  sinks?: DecisionSink[]
   /** Large payloads are decided in a worker thread (offload.ts); false decides all of them inline. */
   offload?: false | { budgetMs?: number }
 }
@@ -47,16 +55,24 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
 
-  app.setErrorHandler((error, _request, reply) => {
+  const sinks = opts.sinks ?? [logLineSink(opts.logger)]
+  app.setErrorHandler((error, request, reply) => {
     const code = (error as { code?: string }).code
-    const message = code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? `request body larger than ${opts.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`
-      : error instanceof Error ? error.message : String(error)
+    const tooLarge = code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+    const message = tooLarge
+      ? errText('E_PROTOCOL_TOO_LARGE', `request body larger than ${opts.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`)
+      : errText('E_PROTOCOL_MALFORMED', error instanceof Error ? error.message : String(error))
     log.warn({ err: { message, code } }, 'request failed')
+    // An authorization call that never reached a decision is recorded all the same.
+    const phase: Phase | undefined = request.url === AUTHZ_REQUEST_PATH ? 'request' : request.url === AUTHZ_RESPONSE_PATH ? 'response' : undefined
+    if (phase) {
+      const record: DecisionRecord = { decisionId: randomUUID(), time: new Date().toISOString(), phase, revision: opts.policies.current().revision, ...unreadDraft('malformed-payload', message), latencyUs: 0 }
+      for (const sink of sinks) sink.write(record)
+    }
     void sendErr(reply, message)
   })
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ Err: `unknown endpoint ${request.method} ${request.url}` })
+    void reply.code(404).send({ Err: errText('E_PROTOCOL_UNKNOWN_ENDPOINT', `unknown endpoint ${request.method} ${request.url}`) })
   })
 
   // dockerd POSTs with an empty body; other methods are accepted as go-plugins-helpers does.
@@ -67,37 +83,25 @@ export function buildApp(opts: AppOptions): FastifyInstance<RawServerDefault, Ra
 
   const authz = (phase: Phase) => async (request: { body: unknown }, reply: FastifyReply) => {
     const started = performance.now()
+    const time = new Date().toISOString()
     const raw = request.body as Buffer | undefined
     const set = opts.policies.current()
-    const outcome = offload && raw !== undefined && raw.length > OFFLOAD_BYTES
+    const decided = offload && raw !== undefined && raw.length > OFFLOAD_BYTES
       ? await offload.decide(set, raw, phase)
       : await decidePayload(set, raw, phase, opts.env, opts.resolveNames)
-    switch (outcome.kind) {
-      case 'malformed':
-        log.warn({ phase, error: outcome.error }, 'malformed authorization request')
-        return sendErr(reply, outcome.error)
-      case 'failed':
-        log.error({ err: outcome.error, phase, method: outcome.method, uri: outcome.uri }, 'policy evaluation failed; answering with an error (fail closed)')
-        return sendErr(reply, outcome.error)
-      case 'timeout':
-        log.warn({ phase, bytes: raw?.length, revision: set.revision }, 'a large request was not decided in time; denied (fail closed)')
-        return { Allow: false, Msg: outcome.message }
+    const outcome = 'timeout' in decided
+      ? { reply: { allow: false, msg: decided.message }, record: unreadDraft('timeout', decided.message) }
+      : decided
+    const record: DecisionRecord = { decisionId: randomUUID(), time, phase, revision: set.revision, ...outcome.record, latencyUs: Math.round((performance.now() - started) * 1000) }
+    for (const sink of sinks) sink.write(record)
+    const r = outcome.reply
+    if ('err' in r) {
+      if (record.reason === 'malformed-payload') log.warn({ phase, error: r.err }, 'malformed authorization request')
+      else log.error({ err: r.err, phase, method: record.method, uri: record.uri }, 'policy evaluation failed; answering with an error (fail closed)')
+      return sendErr(reply, r.err)
     }
-    const decision = outcome.decision
-    if (log.isLevelEnabled('info')) {
-      log.info({
-        phase,
-        method: outcome.method,
-        path: outcome.path,
-        uri: outcome.uri,
-        user: outcome.user,
-        allow: decision.allow,
-        rule: decision.rule,
-        revision: set.revision,
-        ms: Math.round((performance.now() - started) * 1000) / 1000,
-      }, 'decision')
-    }
-    return decision.allow ? { Allow: true } : { Allow: false, Msg: decision.message }
+    if ('timeout' in decided) log.warn({ phase, bytes: raw?.length, revision: set.revision }, 'a large request was not decided in time; denied (fail closed)')
+    return r.allow ? { Allow: true } : { Allow: false, Msg: r.msg }
   }
   app.post(AUTHZ_REQUEST_PATH, authz('request'))
   app.post(AUTHZ_RESPONSE_PATH, authz('response'))

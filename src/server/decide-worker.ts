@@ -6,6 +6,8 @@ import { parentPort } from 'node:worker_threads'
 import { hostEnv, resolveNames } from '../host-env.js'
 import { compileSources } from '../policy/index.js'
 import type { CompiledPolicySet } from '../policy/index.js'
+import { unreadDraft } from '../decision/record.js'
+import { errText } from '../protocol/errors.js'
 import { decidePayload } from './decide-payload.js'
 import type { WorkerJob, WorkerReply } from './offload.js'
 
@@ -25,7 +27,8 @@ async function handle(job: WorkerJob): Promise<void> {
   }
   const set = sets.get(job.revision)
   if (!set) {
-    reply({ id: job.id, outcome: { kind: 'failed', error: `the decision worker has no policy revision ${job.revision}`, method: '', uri: '' } })
+    const err = errText('E_EVALUATION_FAILED', `the decision worker has no policy revision ${job.revision}`)
+    reply({ id: job.id, outcome: { reply: { err }, record: { ...unreadDraft('malformed-payload', err), reason: 'evaluation-error' } } })
     return
   }
   if (Date.now() > job.deadline) {

@@ -31,9 +31,9 @@ export interface WorkerJob {
 
 export type WorkerReply = { id: number; outcome: PayloadOutcome } | { id: number; expired: true }
 
-/** A payload the worker did not decide in time. */
+/** A payload the worker did not decide in time: denied, saying so. */
 export interface OffloadTimeout {
-  kind: 'timeout'
+  timeout: true
   message: string
 }
 
@@ -111,6 +111,6 @@ export class DecisionOffload {
   }
 
   private timeout(): OffloadTimeout {
-    return { kind: 'timeout', message: `Portcullis could not decide this request within ${this.budgetMs} ms (a large body); denied` }
+    return { timeout: true, message: `Portcullis could not decide this request within ${this.budgetMs} ms (a large body); denied` }
   }
 }

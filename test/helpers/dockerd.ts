@@ -20,6 +20,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DecisionLogLine } from '../../src/decision/sink.js'
 import { makePKI } from '../discovery/support.js'
 import { socketAccepts, waitFor } from './cli.js'
 import { bindableDir, removeBindableDir, repoPath } from './paths.js'
@@ -179,15 +180,7 @@ export async function freePort(): Promise<number> {
 // The plugin
 
 /** One line of the decision log (`{"msg":"decision",…}` on serve's stdout). */
-export interface Decision {
-  phase: 'request' | 'response'
-  method: string
-  uri: string
-  user: string | null
-  allow: boolean
-  rule: string | null
-  revision: string
-}
+export type Decision = DecisionLogLine
 
 export interface PortcullisOptions {
   name: string

@@ -82,7 +82,7 @@ describe('protocol', () => {
     await assert.rejects(p.client.call('AuthZPlugin.AuthZReq', { RequestMethod: 'GET' }), (e: unknown) => {
       assert.ok(e instanceof PluginCallError)
       assert.equal(e.status, 500)
-      assert.match(e.message, /^AuthZPlugin\.AuthZReq: malformed authorization request: RequestUri is missing/)
+      assert.match(e.message, /^AuthZPlugin\.AuthZReq: E_PROTOCOL_MALFORMED: malformed authorization request: RequestUri is missing/)
       return true
     })
   })
