@@ -4,10 +4,8 @@
  * URI, or a body that is not the standard padded base64 Go's encoder writes. The server answers
  * those with HTTP 500 `{"Err": reason}`: never an allow.
  */
-import type { AuthZRequestWire } from './types.js'
 
 export interface DecodedAuthZ {
-  wire: AuthZRequestWire
   user: string | undefined
   authMethod: string | undefined
   method: string
@@ -15,9 +13,7 @@ export interface DecodedAuthZ {
   headers: Record<string, string>
   body: Uint8Array | undefined
   status: number | undefined
-  responseHeaders: Record<string, string>
-  responseBody: Uint8Array | undefined
-  /** PEM texts of RequestPeerCertificates. */
+  /** PEM texts of RequestPeerCertificates: the first is the client certificate dockerd verified. */
   peerCertificates: string[]
 }
 
@@ -77,14 +73,15 @@ export function decodeAuthZObject(value: unknown): DecodeResult {
     }
     return v as Record<string, string>
   }
-  const bytes = (key: string): Uint8Array | undefined => {
+  /** A base64 field: checked, and decoded only when someone reads it. */
+  const base64 = (key: string): string | undefined => {
     const v = str(key, false)
     if (v === undefined || v === '') return undefined
     if (!isStdBase64(v)) {
       problems.push(`${key} is not valid base64`)
       return undefined
     }
-    return Buffer.from(v, 'base64')
+    return v
   }
 
   const user = str('User', false)
@@ -92,9 +89,11 @@ export function decodeAuthZObject(value: unknown): DecodeResult {
   const method = str('RequestMethod', true)
   const uri = str('RequestUri', true)
   const headers = map('RequestHeaders')
-  const body = bytes('RequestBody')
-  const responseHeaders = map('ResponseHeaders')
-  const responseBody = bytes('ResponseBody')
+  const body = base64('RequestBody')
+  // The response's headers and body are checked (a malformed payload is refused) but not kept:
+  // no rule reads them.
+  map('ResponseHeaders')
+  base64('ResponseBody')
   let status: number | undefined
   const s = o.ResponseStatusCode
   if (s !== undefined && s !== null) {
@@ -114,16 +113,13 @@ export function decodeAuthZObject(value: unknown): DecodeResult {
   return {
     ok: true,
     request: {
-      wire: o as unknown as AuthZRequestWire,
       user: user === '' ? undefined : user,
       authMethod,
       method: method as string,
       uri: uri as string,
       headers,
-      body,
+      body: body === undefined ? undefined : Buffer.from(body, 'base64'),
       status,
-      responseHeaders,
-      responseBody,
       peerCertificates,
     },
   }

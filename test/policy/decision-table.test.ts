@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { dump, loadAll } from 'js-yaml'
 import { compileSources, formatError } from '../../src/policy/index.js'
-import { parseTestSuite, runTest } from '../../src/testing/policy-tests.js'
+import { parseTestSuite, runTest } from '../../src/policy-tests/suite.js'
 import { repoPath } from '../helpers/paths.js'
 
 interface CaseDoc {

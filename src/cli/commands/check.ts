@@ -1,6 +1,6 @@
 /** `portcullis check [--policies DIR] [--json]`: validate the set, print every error. */
 import { errorToJson, formatError, policyWarnings } from '../../policy/index.js'
-import { parseTestSuite } from '../../testing/policy-tests.js'
+import { parseTestSuite } from '../../policy-tests/suite.js'
 import { loadPolicyDir } from '../../store/load.js'
 import { EXIT, parseFlags, policiesDir } from '../args.js'
 import type { CliIO } from '../io.js'

@@ -13,10 +13,12 @@
  * | POST /plugins/pull, GET /plugins/privileges, POST /plugins/{name}/upgrade (`remote=`), POST /plugins/{name}/push | the reference's registry |
  * | container create, pre-1.24 start | the log driver's addresses (logging.ts) |
  *
- * Hosts are read the way Go's `net/url` reads them (not the WHATWG URL parser: `http://a\@127.0.0.1/`
- * is 127.0.0.1 to Go). A destination that cannot be read — an unknown scheme, an opaque URL, an
+ * Hosts are read the way Go's `net/url` reads them (src/go/url.ts; not the WHATWG URL parser, which
+ * reads `http://a\@127.0.0.1/` as host `a`). A destination that cannot be read — an unknown scheme, an opaque URL, an
  * invalid host or reference — is `unreadable`, which the outbound condition treats as local.
  */
+import { GoURLError, parseGoURL } from '../../go/url.js'
+import type { GoURL } from '../../go/url.js'
 import { registryOf } from './image-ref.js'
 import { checkListSize } from '../limits.js'
 
@@ -101,41 +103,25 @@ function buildRemote(remote: string): Destination[] {
   return [urlHost(remote, ['http', 'https', 'git'])]
 }
 
-/**
- * The host of a URL as Go's `url.Parse` finds it: scheme, then the authority after `//` up to
- * the first `/`, `?` or `#`, then what follows the last `@`, without the port.
- */
+/** The host of a URL as Go's `url.Parse` finds it (src/go/url.ts), without brackets or port. */
 export function urlHost(raw: string, schemes: readonly string[]): Destination {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(raw)
-  if (!m) return { unreadable: `${JSON.stringify(raw)} (no scheme)` }
-  const scheme = (m[1] as string).toLowerCase()
-  if (!schemes.includes(scheme)) return { unreadable: `${JSON.stringify(raw)} (scheme ${scheme})` }
-  const rest = (m[2] as string).split('#')[0]?.split('?')[0] ?? ''
-  if (!rest.startsWith('//')) return { unreadable: `${JSON.stringify(raw)} (no host)` }
-  const authority = rest.slice(2).split('/')[0] as string
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1)
-  let host: string
-  if (hostPort.startsWith('[')) {
-    const close = hostPort.indexOf(']')
-    if (close < 0 || !/^(:[0-9]*)?$/.test(hostPort.slice(close + 1))) return { unreadable: `${JSON.stringify(raw)} (host)` }
-    host = hostPort.slice(1, close)
-  } else {
-    const colon = hostPort.lastIndexOf(':')
-    if (colon >= 0 && !/^[0-9]*$/.test(hostPort.slice(colon + 1))) return { unreadable: `${JSON.stringify(raw)} (port)` }
-    host = colon >= 0 ? hostPort.slice(0, colon) : hostPort
+  let url: GoURL
+  try {
+    url = parseGoURL(raw)
+  } catch (e) {
+    if (e instanceof GoURLError) return { unreadable: `${JSON.stringify(raw)} (${e.message})` }
+    throw e
   }
+  if (!schemes.includes(url.scheme)) return { unreadable: `${JSON.stringify(raw)} (scheme ${url.scheme || 'none'})` }
+  const hostPort = url.host
+  const host = hostPort.startsWith('[') ? hostPort.slice(1, hostPort.indexOf(']')) : hostPort.replace(/:[0-9]*$/, '')
+  if (host === '') return { unreadable: `${JSON.stringify(raw)} (no host)` }
   return hostOf(host, raw)
 }
 
-/** A host as written: percent-escapes decoded (Go does), zone removed, lower-cased, checked. */
+/** A host as written: zone removed, lower-cased, checked. */
 function hostOf(written: string, raw: string): Destination {
-  let host: string
-  try {
-    host = decodeURIComponent(written)
-  } catch {
-    return { unreadable: `${JSON.stringify(raw)} (escape)` }
-  }
-  host = host.replace(/%.*$/, '').toLowerCase()
+  const host = written.replace(/%.*$/, '').toLowerCase()
   if (host === '' || !/^[a-z0-9._:-]+$/.test(host)) return { unreadable: `${JSON.stringify(raw)} (host ${JSON.stringify(host)})` }
   return { host }
 }

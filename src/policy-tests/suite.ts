@@ -4,11 +4,9 @@
  */
 import { decodeAuthZObject } from '../protocol/decode.js'
 import { toRequestInput } from '../protocol/to-request-input.js'
-import { decide, namesToResolve } from '../policy/index.js'
+import { closest, decide, isSyntaxError, namesToResolve, parseYaml } from '../policy/index.js'
 import { prepareRequest } from '../dockerd/request.js'
 import type { CompiledPolicySet, Decision, EvalEnv, Phase, PolicyError, PolicySourceFile, RequestInput } from '../policy/index.js'
-import { isSyntaxError, parseYaml } from '../policy/parse-yaml.js'
-import { closest } from '../policy/did-you-mean.js'
 
 export interface PolicyTest {
   file: string
